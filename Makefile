@@ -1,0 +1,35 @@
+# Setup is idempotent: the venv is made once, and the project is reinstalled only when pyproject.toml changes.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+INSTALLED := $(VENV)/.installed
+FASHION_MNIST := /usr/share/datasets/fashion-mnist
+
+.PHONY: install demo test test-fast fashion-data clean
+
+install: $(INSTALLED)
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+# pip (not uv/poetry): it takes torch and torchvision from this machine's disk.
+$(INSTALLED): pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet --disable-pip-version-check -e '.[dev]'
+	touch $@
+
+demo: install
+	$(BIN)/python -m pipeline compare digits_mlp
+
+test: install
+	$(BIN)/python -m pytest
+
+test-fast: install
+	$(BIN)/python -m pytest -m 'not slow'
+
+# Full Fashion-MNIST from Debian's package (the studies fashion_mnist_* read it from there).
+fashion-data:
+	@test -d $(FASHION_MNIST) || { apt-get update -qq && apt-get install -y -qq dataset-fashion-mnist; }
+	@ls $(FASHION_MNIST)
+
+clean:
+	rm -rf $(VENV) *.egg-info .pytest_cache

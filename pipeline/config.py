@@ -1,0 +1,109 @@
+"""What a study script declares (``StudySpec``) and what one Optuna study runs (``Arm``)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from types import ModuleType
+from typing import Any
+
+from pipeline.data import DATASETS
+from pipeline.errors import UsageError, choices_error
+from pipeline.pruners import pruner_settings
+from pipeline.samplers import SAMPLERS, sampler_settings
+
+
+@dataclass(frozen=True)
+class StudySpec:
+    """A study: which objective module on which data, for how long, compared how.
+
+    ``trials`` is the budget of finished (complete + pruned) trials per sampler and seed;
+    ``seeds`` is how many paired seeds (0, 1, …) each sampler runs.
+    """
+
+    name: str
+    dataset: str
+    objective: ModuleType  # an objective module: suggest(trial) and build(params, input_shape, n_classes)
+    epochs: int
+    trials: int
+    seeds: int = 5
+    samplers: tuple[str, ...] = ("random", "tpe")
+    pruner: str = "median"
+    pruner_settings: dict[str, Any] = field(default_factory=dict)  # over pruners.DEFAULTS
+    val_fraction: float = 0.2  # of the training set, stratified, seeded by the study seed
+
+    def __post_init__(self) -> None:
+        if self.dataset not in DATASETS:
+            raise choices_error("dataset", self.dataset, DATASETS)
+        for sampler in self.samplers:
+            if sampler not in SAMPLERS:
+                raise choices_error("sampler", sampler, SAMPLERS)
+        for what in ("epochs", "trials", "seeds"):
+            value = getattr(self, what)
+            if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+                raise UsageError(f"{what} must be a positive integer, got {value!r}")
+        if not 0 < self.val_fraction < 1:
+            raise UsageError(f"val_fraction must be between 0 and 1, got {self.val_fraction!r}")
+        missing = [f for f in ("suggest", "build") if not callable(getattr(self.objective, f, None))]
+        if missing:
+            raise UsageError(f"objective {self.objective!r} lacks {' and '.join(missing)}(); see README 'Add an objective'")
+        pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs)  # validates
+
+    def arms(self) -> list[Arm]:
+        """Every (seed, sampler) pair, seed-major so an interrupted comparison stays paired."""
+        return [self.arm(sampler, seed) for seed in range(self.seeds) for sampler in self.samplers]
+
+    def arm(self, sampler: str, seed: int) -> Arm:
+        return Arm(
+            study=self.name,
+            dataset=self.dataset,
+            objective=self.objective.__name__,
+            epochs=self.epochs,
+            val_fraction=self.val_fraction,
+            pruner=self.pruner,
+            pruner_settings=pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs),
+            sampler=sampler,
+            sampler_settings=sampler_settings(sampler, seed),
+            seed=seed,
+        )
+
+
+@dataclass(frozen=True)
+class Arm:
+    """Everything that decides one Optuna study's results. Stored on the study; a resume must match it.
+
+    The trial budget is not part of it: raising ``--trials`` on an existing study extends it.
+    """
+
+    study: str
+    dataset: str
+    objective: str
+    epochs: int
+    val_fraction: float
+    pruner: str
+    pruner_settings: dict[str, Any]
+    sampler: str
+    sampler_settings: dict[str, Any]
+    seed: int
+
+    @property
+    def study_name(self) -> str:
+        return f"{self.study}-{self.sampler}-seed{self.seed}"
+
+    def to_dict(self) -> dict[str, Any]:
+        return json.loads(json.dumps(asdict(self)))  # JSON round trip: what storage gives back
+
+    @property
+    def config_hash(self) -> str:
+        text = json.dumps(self.to_dict(), sort_keys=True)
+        return hashlib.sha256(text.encode()).hexdigest()[:12]
+
+    def differences(self, stored: dict[str, Any]) -> list[str]:
+        """``["epochs: stored 15, asked 5", ...]`` against a stored ``to_dict()``."""
+        ours = self.to_dict()
+        return [
+            f"{key}: stored {stored.get(key)!r}, asked {ours.get(key)!r}"
+            for key in sorted(set(ours) | set(stored))
+            if stored.get(key) != ours.get(key)
+        ]

@@ -1,0 +1,56 @@
+"""What the terminal shows: a progress bar while running, then the per-sampler table and the verdict."""
+
+from __future__ import annotations
+
+import sys
+
+import pandas as pd
+from tqdm import tqdm
+
+from pipeline.driver import ArmProgress
+
+
+class Progress:
+    """A trial-count progress bar (on a terminal) plus one line per finished arm (always)."""
+
+    def __init__(self, title: str, *, bar: bool | None = None) -> None:
+        self.title = title
+        self.show_bar = bar
+        self.bar: tqdm | None = None
+
+    def start(self, remaining: int) -> None:
+        # disable=None: draw the bar only on a terminal, so logs and CI output stay readable.
+        disable = None if self.show_bar is None else not self.show_bar
+        self.bar = tqdm(total=remaining, desc=self.title, unit="trial", file=sys.stderr, disable=disable, dynamic_ncols=True)
+
+    def trial(self, p: ArmProgress) -> None:
+        assert self.bar is not None
+        self.bar.update(1)
+        self.bar.set_postfix_str(f"{p.arm.sampler} seed {p.arm.seed}: {p.finished}/{p.budget}", refresh=False)
+        if p.finished == p.budget:
+            best = "no complete trial" if p.best_value is None else f"best val loss {p.best_value:.4g}"
+            self.bar.write(f"  {p.arm.sampler:<8} seed {p.arm.seed}: {p.budget} trials finished, {best}")
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.close()
+
+
+def format_sampler_table(table: pd.DataFrame) -> str:
+    """The per-sampler summary as aligned text: medians with [quartiles] over seeds."""
+    header = ["sampler", "seeds", "best val loss  median [IQR]", "its val accuracy", "pruned", "epochs/seed", "time/seed"]
+    rows = [header]
+    for r in table.itertuples(index=False):
+        rows.append(
+            [
+                r.sampler,
+                str(r.seeds),
+                f"{r.best_value_median:.4f} [{r.best_value_q1:.4f}–{r.best_value_q3:.4f}]",
+                f"{r.best_val_accuracy_median:.1%} [{r.best_val_accuracy_q1:.1%}–{r.best_val_accuracy_q3:.1%}]",
+                f"{r.pruned_fraction:.0%}",
+                f"{r.epochs_run_median:.0f}",
+                f"{r.wall_seconds_median:.1f} s",
+            ]
+        )
+    widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)

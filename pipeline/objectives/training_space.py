@@ -1,0 +1,26 @@
+"""The training hyperparameters every objective module tunes first, shared so they mean the same everywhere."""
+
+import optuna
+
+from pipeline.training import SCHEDULES, TrainingParams
+
+BATCH_SIZES = (32, 64, 128, 256)
+
+
+def suggest_training(trial: optuna.Trial, *, batch_sizes: tuple[int, ...] = BATCH_SIZES) -> TrainingParams:
+    """Learning rate and weight decay on log scales, batch size among powers of two, the optimizer
+    (momentum only for SGD: define-by-run), and a learning-rate schedule stepped once per epoch."""
+    lr = trial.suggest_float("lr", 1e-5, 1e-1, log=True)
+    batch_size = trial.suggest_categorical("batch_size", batch_sizes)
+    optimizer = trial.suggest_categorical("optimizer", ("sgd", "adam", "adamw"))
+    momentum = trial.suggest_float("momentum", 0.5, 0.99) if optimizer == "sgd" else 0.0
+    weight_decay = trial.suggest_float("weight_decay", 1e-6, 1e-2, log=True)
+    schedule = trial.suggest_categorical("schedule", SCHEDULES)
+    return TrainingParams(
+        lr=lr,
+        batch_size=batch_size,
+        optimizer=optimizer,
+        momentum=momentum,
+        weight_decay=weight_decay,
+        schedule=schedule,
+    )

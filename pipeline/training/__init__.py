@@ -1,0 +1,6 @@
+"""Training: plain PyTorch (no optuna) — optimizer, schedule, and an epoch-at-a-time loop."""
+
+from pipeline.training.loop import Diverged, EpochResult, evaluate, fit, train_epoch
+from pipeline.training.params import OPTIMIZERS, SCHEDULES, TrainingParams
+
+__all__ = ["OPTIMIZERS", "SCHEDULES", "Diverged", "EpochResult", "TrainingParams", "evaluate", "fit", "train_epoch"]
