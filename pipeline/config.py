@@ -47,7 +47,8 @@ class StudySpec:
             raise UsageError(f"val_fraction must be between 0 and 1, got {self.val_fraction!r}")
         missing = [f for f in ("suggest", "build") if not callable(getattr(self.objective, f, None))]
         if missing:
-            raise UsageError(f"objective {self.objective!r} lacks {' and '.join(missing)}(); see README 'Add an objective'")
+            name = getattr(self.objective, "__name__", repr(self.objective))
+            raise UsageError(f"objective {name!r} lacks {' and '.join(f + '()' for f in missing)}; see README 'Add an objective'")
         pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs)  # validates
 
     def arms(self) -> list[Arm]:

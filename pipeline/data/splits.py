@@ -53,7 +53,7 @@ def make_splits(raw: RawData, *, seed: int, val_fraction: float, device: torch.d
     )
 
 
-def test_split(raw: RawData, splits: Splits, *, device: torch.device | str) -> Split:
+def final_test_split(raw: RawData, splits: Splits, *, device: torch.device | str) -> Split:
     """The held-out test set, normalized like the training data. For the one final evaluation only."""
     return _to_split(raw.test_x, raw.test_y, splits.mean, splits.std, device)
 

@@ -1,0 +1,153 @@
+"""The command line, run as users run it: real subprocesses on a real SQLite file."""
+
+import subprocess
+import sys
+
+import optuna
+import pytest
+
+from conftest import REPO, cli
+
+pytestmark = pytest.mark.slow
+TINY = ("--trials", "3", "--seeds", "1", "--epochs", "2")
+
+
+@pytest.fixture(scope="module")
+def finished_db(tmp_path_factory):
+    path = tmp_path_factory.mktemp("cli") / "digits.db"
+    result = cli("compare", "digits_mlp", *TINY, "--storage", str(path))
+    assert result.returncode == 0, result.stderr
+    return path, result
+
+
+def stored(path):
+    """Everything a study file holds that a user could lose: studies, their attrs, every trial.
+
+    (Not the file's bytes: in WAL mode a reader's checkpoint rewrites pages without changing content.)
+    """
+    url = f"sqlite:///{path}"
+    return {
+        s.study_name: (s.user_attrs, [(t.number, t.state, t.value, t.params, t.user_attrs, t.intermediate_values)
+                                      for t in optuna.load_study(study_name=s.study_name, storage=url).trials])
+        for s in optuna.get_all_study_summaries(url)
+    }
+
+
+def test_compare_prints_the_table_the_verdict_and_where_results_are(finished_db):
+    path, result = finished_db
+    out = result.stdout
+    assert "best val loss  median [IQR]" in out
+    assert out.count("\nrandom ") == 1 and out.count("\ntpe ") == 1
+    assert "Verdict: tpe" in out and "paired seeds" in out
+    assert f"Results: {path}" in out
+    assert "Traceback" not in result.stderr
+
+
+def test_the_file_opens_with_load_study_in_a_new_process(finished_db):
+    path, _ = finished_db
+    code = (
+        "import optuna, sys; s = optuna.load_study(study_name='digits_mlp-tpe-seed0', storage=sys.argv[1]);"
+        "print(len(s.trials), s.user_attrs['sampler'], s.user_attrs['pruner'])"
+    )
+    result = subprocess.run([sys.executable, "-c", code, f"sqlite:///{path}"], capture_output=True, text=True)
+    assert result.stdout.split() == ["3", "tpe", "median"]
+
+
+def test_the_study_script_resumes_the_same_comparison_without_new_trials(finished_db):
+    path, _ = finished_db
+    before = {s.study_name: s.n_trials for s in optuna.get_all_study_summaries(f"sqlite:///{path}")}
+    result = subprocess.run(
+        [sys.executable, "studies/digits_mlp.py", "compare", *TINY, "--storage", str(path)],
+        cwd=REPO, capture_output=True, text=True,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "0 trials to run" in result.stdout
+    after = {s.study_name: s.n_trials for s in optuna.get_all_study_summaries(f"sqlite:///{path}")}
+    assert after == before
+
+
+def test_run_executes_a_single_study(tmp_path):
+    result = cli("run", "digits_mlp", "--sampler", "tpe", "--seed", "3", "--trials", "2", "--epochs", "1",
+                 "--storage", str(tmp_path / "one.db"))
+    assert result.returncode == 0, result.stderr
+    names = [s.study_name for s in optuna.get_all_study_summaries(f"sqlite:///{tmp_path / 'one.db'}")]
+    assert names == ["digits_mlp-tpe-seed3"]
+
+
+@pytest.mark.parametrize("args", [(), ("compare",), ("run",)])
+def test_help_explains_every_command(args):
+    result = cli(*args, "--help")
+    assert result.returncode == 0
+    assert "usage:" in result.stdout and ("--storage" in result.stdout or "compare" in result.stdout)
+
+
+def write_script(tmp_path, name, body):
+    path = tmp_path / f"{name}.py"
+    path.write_text(body)
+    return str(path)
+
+
+GOOD_SCRIPT = "from pipeline import StudySpec\nfrom pipeline.objectives import mlp\nSTUDY = StudySpec(name='x', dataset={!r}, objective=mlp, epochs=1, trials=1)\n"
+
+# (name, arguments before --storage, expected one-line message). {tmp} is the test's temp dir.
+BAD_INPUT = [
+    ("unknown study", ["compare", "digits_mpl"], r"unknown study 'digits_mpl' \(choose from: cifar10_cnn, digits_mlp"),
+    ("unknown sampler", ["compare", "digits_mlp", "--samplers", "random,tpee"], r"unknown sampler 'tpee' \(choose from: random, tpe"),
+    ("unknown pruner", ["compare", "digits_mlp", "--pruner", "medain"], r"unknown pruner 'medain' \(choose from: median, none"),
+    ("bad pruner setting", ["compare", "digits_mlp", "--pruner", "median:warmup=2"], r"unknown setting 'warmup' for pruner 'median'"),
+    ("unknown dataset", ["compare", "{script:imagenet}"], r"unknown dataset 'imagenet' \(choose from: digits"),
+    ("zero trials", ["compare", "digits_mlp", "--trials", "0"], r"--trials: expected a positive integer, got '0'"),
+    ("text trials", ["compare", "digits_mlp", "--trials", "many"], r"--trials: expected a positive integer, got 'many'"),
+    ("zero seeds", ["compare", "digits_mlp", "--seeds", "0"], r"--seeds: expected a positive integer, got '0'"),
+    ("negative epochs", ["compare", "digits_mlp", "--epochs", "-3"], r"--epochs: expected a positive integer, got '-3'"),
+    ("negative seed", ["run", "digits_mlp", "--sampler", "tpe", "--seed", "-1"], r"--seed: expected a seed"),
+    ("run without sampler", ["run", "digits_mlp", "--seed", "0"], r"the following arguments are required: --sampler"),
+    ("unknown device", ["compare", "digits_mlp", "--device", "tpu"], r"unknown device 'tpu'"),
+    ("absent cuda device", ["compare", "digits_mlp", "--device", "cuda:99"], r"'cuda:99'"),
+    ("missing dataset files", ["compare", "{script:mnist}", "--data-dir", "{tmp}/empty", "--no-download"], r"dataset 'mnist' not found: put train-images-idx3-ubyte.* in .*/empty/MNIST/raw/"),
+    ("other epochs than stored", ["compare", "digits_mlp", "--trials", "3", "--seeds", "1", "--epochs", "3"], r"was run with another configuration \(epochs: stored 2, asked 3\)"),
+    ("study script with a syntax error", ["compare", "{broken}"], r"broken.py:2: syntax error"),
+    ("study script declaring no study", ["compare", "{empty}"], r"empty.py declares no study: define STUDY = StudySpec"),
+]
+BAD_STORAGE = [
+    ("unwritable storage directory", "/sys/x.db", r"cannot write in storage directory /sys/"),
+    ("missing storage directory", "{tmp}/nowhere/x.db", r"storage directory .*/nowhere/ does not exist"),
+    ("not an SQLite file", "{tmp}/notes.txt", r"notes.txt is not an SQLite database"),
+    ("unknown storage scheme", "mongodb://localhost/x", r"unknown storage scheme 'mongodb'"),
+]
+
+
+def expand(arg, tmp_path):
+    if arg.startswith("{script:"):
+        return write_script(tmp_path, "bad_data", GOOD_SCRIPT.format(arg[len("{script:"):-1]))
+    if arg == "{broken}":
+        return write_script(tmp_path, "broken", "from pipeline import StudySpec\nSTUDY = StudySpec(\n")
+    if arg == "{empty}":
+        return write_script(tmp_path, "empty", "x = 1\n")
+    return arg.replace("{tmp}", str(tmp_path))
+
+
+def assert_refused(result, message):
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("error: "), result.stderr
+    assert __import__("re").search(message, lines[0]), lines[0]
+
+
+@pytest.mark.parametrize("name, args, message", BAD_INPUT, ids=[b[0] for b in BAD_INPUT])
+def test_bad_input_is_one_line_exit_2_and_changes_nothing_stored(finished_db, tmp_path, name, args, message):
+    path, _ = finished_db
+    before = stored(path)
+    result = cli(*(expand(a, tmp_path) for a in args), "--storage", str(path))
+    assert_refused(result, message)
+    assert stored(path) == before
+
+
+@pytest.mark.parametrize("name, storage, message", BAD_STORAGE, ids=[b[0] for b in BAD_STORAGE])
+def test_bad_storage_is_one_line_exit_2_and_changes_nothing(tmp_path, name, storage, message):
+    (tmp_path / "notes.txt").write_text("my notes")
+    result = cli("compare", "digits_mlp", "--trials", "1", "--storage", storage.replace("{tmp}", str(tmp_path)))
+    assert_refused(result, message)
+    assert (tmp_path / "notes.txt").read_text() == "my notes"
+    assert not (tmp_path / "nowhere").exists()

@@ -1,0 +1,87 @@
+import optuna
+import pytest
+
+from pipeline.data import load_raw, make_splits
+from pipeline.objective import Objective
+from pipeline.objectives import mlp
+
+PRUNED, COMPLETE = optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.COMPLETE
+ADAM = {"lr": 3e-3, "batch_size": 64, "optimizer": "adam", "weight_decay": 1e-5, "schedule": "none",
+        "depth": 1, "width": 32, "dropout": 0.0, "activation": "relu"}
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    return make_splits(load_raw("digits"), seed=0, val_fraction=0.2, device="cpu")
+
+
+def study_with(pruner=None, sampler=None):
+    return optuna.create_study(pruner=pruner or optuna.pruners.NopPruner(), sampler=sampler)
+
+
+def test_objective_reports_validation_loss_once_per_epoch_and_returns_the_last(tiny_data):
+    study = study_with()
+    study.enqueue_trial(ADAM)
+    study.optimize(Objective(mlp, tiny_data, epochs=4, seed=0), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == COMPLETE
+    assert sorted(trial.intermediate_values) == [0, 1, 2, 3]
+    assert trial.value == trial.intermediate_values[3] == trial.user_attrs["val_loss"][-1]
+
+
+def test_each_trial_stores_what_it_did(tiny_data):
+    study = study_with()
+    study.enqueue_trial(ADAM)
+    study.optimize(Objective(mlp, tiny_data, epochs=3, seed=0), n_trials=1)
+    attrs = study.trials[0].user_attrs
+    assert attrs["epochs_run"] == 3
+    assert attrs["n_params"] == 64 * 32 + 32 + 32 * 10 + 10
+    assert 0.5 < attrs["val_accuracy"] <= 1.0
+    assert attrs["train_seconds"] > 0
+    assert len(attrs["train_loss"]) == len(attrs["val_loss"]) == 3
+    assert "end_reason" not in attrs
+
+
+def test_objective_raises_trial_pruned_when_its_pruner_says_so(tiny_data):
+    study = study_with(pruner=optuna.pruners.ThresholdPruner(upper=0.0))  # any loss is above 0: prune at once
+    study.enqueue_trial(ADAM)
+    study.optimize(Objective(mlp, tiny_data, epochs=5, seed=0), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == PRUNED
+    assert list(trial.intermediate_values) == [0]
+    assert trial.user_attrs["epochs_run"] == 1
+    assert trial.user_attrs["end_reason"].startswith("pruned at epoch 0")
+
+
+def test_median_pruner_prunes_bad_trials_after_warmup_epochs(tiny_data):
+    pruner = optuna.pruners.MedianPruner(n_startup_trials=2, n_warmup_steps=1)
+    study = study_with(pruner=pruner)
+    for lr in (3e-3, 5e-3, 1e-5, 2e-5):  # two good trials first, then two that barely learn
+        study.enqueue_trial(ADAM | {"lr": lr})
+    study.optimize(Objective(mlp, tiny_data, epochs=4, seed=0), n_trials=4)
+    states = [t.state for t in study.trials]
+    assert states[:2] == [COMPLETE, COMPLETE]
+    assert states[2:] == [PRUNED, PRUNED]
+    assert all(max(t.intermediate_values) == 1 for t in study.trials[2:])  # first chance after the warmup
+
+
+@pytest.mark.filterwarnings("ignore:Fixed parameter lr:UserWarning")  # 1e6 is outside the space on purpose
+def test_a_diverging_trial_ends_pruned_with_its_reason_and_the_study_goes_on(tiny_data):
+    study = study_with()
+    study.enqueue_trial(ADAM | {"optimizer": "sgd", "momentum": 0.99, "lr": 1e6})
+    study.enqueue_trial(ADAM)
+    study.optimize(Objective(mlp, tiny_data, epochs=3, seed=0), n_trials=2)
+    diverged, healthy = study.trials
+    assert diverged.state == PRUNED
+    assert "diverged at epoch" in diverged.user_attrs["end_reason"]
+    assert healthy.state == COMPLETE
+
+
+def test_trial_k_starts_from_the_same_weights_in_every_arm(tiny_data):
+    values = []
+    for sampler in (optuna.samplers.RandomSampler(seed=1), optuna.samplers.TPESampler(seed=2)):
+        study = study_with(sampler=sampler)
+        study.enqueue_trial(ADAM)
+        study.optimize(Objective(mlp, tiny_data, epochs=2, seed=0), n_trials=1)
+        values.append(study.trials[0].value)
+    assert values[0] == values[1]

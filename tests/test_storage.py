@@ -1,0 +1,55 @@
+import sqlite3
+
+import optuna
+import pytest
+
+from pipeline.errors import UsageError
+from pipeline.storage import open_storage, redact, resolve_storage
+
+
+def test_a_bare_path_means_an_sqlite_file(tmp_path):
+    assert resolve_storage(str(tmp_path / "a.db"), "s") == f"sqlite:///{tmp_path / 'a.db'}"
+
+
+def test_the_default_is_one_file_per_study_under_runs(tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    assert resolve_storage(None, "digits_mlp") == "sqlite:///runs/digits_mlp.db"
+    assert (tmp_path / "runs").is_dir()
+
+
+@pytest.mark.parametrize("make, message", [
+    (lambda d: str(d / "missing" / "a.db"), "storage directory .*missing/ does not exist"),
+    (lambda d: "/sys/a.db", "cannot write in storage directory /sys/"),
+    (lambda d: (d / "notes.db").write_text("hello, not a database") and str(d / "notes.db"), "is not an SQLite database"),
+    (lambda d: str(d), "is a directory"),
+    (lambda d: "redis://localhost/0", "unknown storage scheme 'redis'"),
+])
+def test_unusable_storage_is_refused_before_anything_is_written(tmp_path, make, message):
+    with pytest.raises(UsageError, match=message):
+        resolve_storage(make(tmp_path), "s")
+
+
+def test_a_damaged_sqlite_file_is_refused_and_left_as_it_was(tmp_path):
+    path = tmp_path / "damaged.db"
+    connection = sqlite3.connect(path)
+    connection.execute("create table t (x)")
+    connection.executemany("insert into t values (?)", [(i,) for i in range(2000)])
+    connection.commit()
+    connection.close()
+    content = path.read_bytes()
+    path.write_bytes(content[:100] + b"\xff" * 4000 + content[4100:])  # keep the header, break the pages
+    before = path.read_bytes()
+    with pytest.raises(UsageError, match="cannot open storage"):
+        open_storage(resolve_storage(str(path), "s"))
+    assert path.read_bytes() == before
+
+
+def test_sqlite_storage_uses_write_ahead_logging(tmp_path):
+    storage = open_storage(f"sqlite:///{tmp_path / 'w.db'}")
+    optuna.create_study(storage=storage, study_name="x")
+    mode = sqlite3.connect(tmp_path / "w.db").execute("pragma journal_mode").fetchone()[0]
+    assert mode == "wal"
+
+
+def test_passwords_never_appear_in_printed_urls():
+    assert redact("postgresql://me:s3cret@db.local/optuna") == "postgresql://me:***@db.local/optuna"

@@ -1,0 +1,54 @@
+import math
+
+import pytest
+import torch
+
+from pipeline.data import load_raw, make_splits
+from pipeline.models import MLP
+from pipeline.training import Diverged, TrainingParams, evaluate, fit
+
+
+@pytest.fixture(scope="module")
+def tiny_data():
+    return make_splits(load_raw("digits"), seed=0, val_fraction=0.2, device="cpu")
+
+
+def model():
+    torch.manual_seed(0)
+    return MLP(in_features=64, n_classes=10, hidden=[32])
+
+
+@pytest.mark.parametrize("optimizer", ["sgd", "adam", "adamw", "rmsprop"])
+@pytest.mark.parametrize("schedule", ["none", "step", "cosine", "plateau"])
+def test_a_few_epochs_lower_the_validation_loss(tiny_data, optimizer, schedule):
+    net = model()
+    before, _ = evaluate(net, tiny_data.val)
+    lr = 0.05 if optimizer == "sgd" else 3e-3
+    p = TrainingParams(lr=lr, batch_size=64, optimizer=optimizer, momentum=0.9 if optimizer == "sgd" else 0.0, schedule=schedule)
+    results = list(fit(net, tiny_data, p, epochs=6, seed=0))
+    assert [r.epoch for r in results] == list(range(6))
+    assert results[-1].val_loss < before * 0.5
+    assert results[-1].val_accuracy > 0.8
+
+
+def test_validation_loss_is_the_mean_over_the_whole_split(tiny_data):
+    net = model()
+    loss, accuracy = evaluate(net, tiny_data.val)
+    with torch.no_grad():
+        logits = net(tiny_data.val.x)
+    assert math.isclose(loss, torch.nn.functional.cross_entropy(logits, tiny_data.val.y).item(), rel_tol=1e-5)
+    assert math.isclose(accuracy, (logits.argmax(1) == tiny_data.val.y).float().mean().item(), rel_tol=1e-6)
+
+
+def test_a_huge_learning_rate_raises_diverged_naming_the_epoch(tiny_data):
+    p = TrainingParams(lr=1e6, batch_size=32, optimizer="sgd", momentum=0.99)
+    with pytest.raises(Diverged, match=r"diverged at epoch \d+: .* is not finite"):
+        list(fit(model(), tiny_data, p, epochs=5, seed=0))
+
+
+def test_same_seed_same_results(tiny_data):
+    p = TrainingParams(lr=1e-2, batch_size=64, optimizer="adam")
+    a = [r.val_loss for r in fit(model(), tiny_data, p, epochs=2, seed=7)]
+    b = [r.val_loss for r in fit(model(), tiny_data, p, epochs=2, seed=7)]
+    c = [r.val_loss for r in fit(model(), tiny_data, p, epochs=2, seed=8)]
+    assert a == b and a != c
