@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: install demo test test-fast fashion-data clean
+.PHONY: install demo dashboard test test-fast chromium fashion-data clean
 
 install: $(INSTALLED)
 
@@ -20,11 +20,19 @@ $(INSTALLED): pyproject.toml | $(BIN)/python
 demo: install
 	$(BIN)/python -m pipeline compare digits_mlp
 
-test: install
+# Serves the demo's runs/digits_mlp.db on http://127.0.0.1:8080/dashboard/ until Ctrl-C.
+dashboard: install
+	$(BIN)/python -m pipeline dashboard digits_mlp
+
+test: install chromium
 	$(BIN)/python -m pytest
 
 test-fast: install
 	$(BIN)/python -m pytest -m 'not slow'
+
+# The browser test drives Debian's chromium through playwright (never `playwright install`: it downloads).
+chromium:
+	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
 
 # Full Fashion-MNIST from Debian's package (the studies fashion_mnist_* read it from there).
 fashion-data:

@@ -18,6 +18,7 @@ import torch
 
 from pipeline import __version__
 from pipeline.config import Arm, StudySpec
+from pipeline.dashboard import artifact_store, with_trial_views, write_notes
 from pipeline.data import RawData, load_raw, make_splits
 from pipeline.errors import UsageError
 from pipeline.objective import Objective
@@ -63,6 +64,8 @@ def run_arms(
     storage = open_storage(options.storage_url)
     refuse_changed_configs(storage, arms, options.storage_url)
     remaining = {arm.study_name: spec.trials - count_finished(create_study(storage, arm, spec, raw)) for arm in arms}
+    write_notes(storage, options.storage_url, spec.name)  # optuna-dashboard shows each study's config from now on
+    store = artifact_store(options.storage_url)
     on_start(sum(max(0, n) for n in remaining.values()))
     for seed, seed_arms in groupby(arms, key=lambda arm: arm.seed):
         todo = [arm for arm in seed_arms if remaining[arm.study_name] > 0]
@@ -86,7 +89,9 @@ def run_arms(
                 best = best_value(study) if done == spec.trials else None
                 on_trial(ArmProgress(arm, trial, done, spec.trials, best))
 
-            study.optimize(objective, n_trials=remaining[arm.study_name], callbacks=[report])
+            run = with_trial_views(objective, store) if store is not None else objective  # + learning curves
+            study.optimize(run, n_trials=remaining[arm.study_name], callbacks=[report])
+    write_notes(storage, options.storage_url, spec.name)  # now with the verdict, once every arm is done
 
 
 def refuse_changed_configs(storage: optuna.storages.BaseStorage, arms: list[Arm], url: str) -> None:

@@ -8,6 +8,7 @@ import torch
 from pipeline.data import Splits
 from pipeline.models import count_parameters
 from pipeline.objectives import ObjectiveModule
+from pipeline.pruners import explain_pruning
 from pipeline.seeds import derive_seed
 from pipeline.training import Diverged, EpochResult, fit
 
@@ -38,9 +39,7 @@ class Objective:
                 history.append(result)
                 trial.report(result.val_loss, step=result.epoch)
                 if trial.should_prune():
-                    raise optuna.TrialPruned(
-                        f"pruned at epoch {result.epoch}: validation loss {result.val_loss:.4g}"
-                    )
+                    raise optuna.TrialPruned(explain_pruning(trial.study, step=result.epoch, values=[r.val_loss for r in history]))
         except optuna.TrialPruned as exc:
             record(trial, history, n_params=count_parameters(model), end_reason=str(exc))
             raise

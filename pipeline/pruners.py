@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 from typing import Any
 
+import numpy as np
 import optuna
 
 from pipeline.errors import UsageError, choices_error
@@ -69,3 +70,29 @@ def _number(value: str) -> Any:
         except ValueError:
             pass
     return value
+
+
+def explain_pruning(study: optuna.Study, *, step: int, values: list[float]) -> str:
+    """Why a trial that reported ``values`` (one per epoch) was just pruned at ``step``, for its ``end_reason``.
+
+    For the median and percentile pruners this names the threshold, computed as they compute it: the
+    percentile, over COMPLETE trials, of their validation losses at this step, against this trial's best
+    loss so far.
+    """
+    pruner = study.pruner
+    if not isinstance(pruner, optuna.pruners.PercentilePruner):
+        return f"pruned at epoch {step} by {type(pruner).__name__}: validation loss {values[-1]:.4g}"
+    # MedianPruner is PercentilePruner(50); Optuna keeps the percentile private.
+    percentile = 50.0 if isinstance(pruner, optuna.pruners.MedianPruner) else pruner._percentile
+    complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+    at_step = [t.intermediate_values[step] for t in complete if step in t.intermediate_values]
+    maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
+    best = max(values) if maximize else min(values)
+    if not at_step:  # pruned for a NaN loss before any comparison: say what we know
+        return f"pruned at epoch {step}: validation loss {values[-1]:.4g}"
+    threshold = float(np.nanpercentile(at_step, 100 - percentile if maximize else percentile))
+    name = "median" if percentile == 50 else f"{percentile:g}th percentile"
+    return (
+        f"pruned at epoch {step}: best validation loss so far {best:.4g} is {'below' if maximize else 'above'} "
+        f"the {name} {threshold:.4g} of {len(at_step)} complete trials at epoch {step}"
+    )

@@ -49,6 +49,21 @@ def sqlite_path(url: str) -> Path | None:
     return Path(database) if database and database != ":memory:" else None
 
 
+def artifact_dir(url: str) -> Path | None:
+    """Where trial artifacts (learning curves) go: ``<file>-artifacts/`` beside an SQLite file,
+    ``runs/<database>-artifacts/`` for a database server, None for an in-memory database."""
+    if url.startswith("sqlite"):
+        path = sqlite_path(url)
+        return path.with_name(f"{path.stem}-artifacts") if path else None
+    return RUNS_DIR / f"{make_url(url).database or 'optuna'}-artifacts"
+
+
+def report_dir(url: str) -> Path:
+    """Where HTML reports on the studies in ``url`` go: beside an SQLite file (runs/ by default), else runs/."""
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    return path.parent if path else RUNS_DIR
+
+
 def check_sqlite_path(path: Path | None) -> None:
     """Refuse a path we could not create, or a file that is not an SQLite database, with what to do."""
     if path is None:

@@ -2,7 +2,7 @@ import optuna
 import pytest
 
 from pipeline.errors import UsageError
-from pipeline.pruners import PRUNERS, make_pruner, parse_pruner, pruner_settings
+from pipeline.pruners import PRUNERS, explain_pruning, make_pruner, parse_pruner, pruner_settings
 
 
 def test_parse_pruner_reads_name_and_numeric_settings():
@@ -47,3 +47,30 @@ def test_bad_pruner_input_says_what_is_allowed(text, message):
     with pytest.raises(UsageError, match=message):
         name, settings = parse_pruner(text)
         pruner_settings(name, settings, epochs=10)
+
+
+def pruned_after_three_complete(pruner):
+    """Complete trials whose losses at epoch 1 are 0.5, 0.7 and 0.9, then one at 0.75 then 0.8 (pruned)."""
+    study = optuna.create_study(pruner=pruner)
+    for values in ([1.0, 0.5], [3.0, 0.7], [2.0, 0.9]):
+        trial = study.ask()
+        for step, value in enumerate(values):
+            trial.report(value, step)
+        study.tell(trial, values[-1])
+    late = study.ask()
+    late.report(0.75, 0)
+    late.report(0.8, 1)
+    assert late.should_prune()
+    return explain_pruning(study, step=1, values=[0.75, 0.8])
+
+
+@pytest.mark.parametrize("pruner, expected", [
+    (optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=1),
+     "pruned at epoch 1: best validation loss so far 0.75 is above the median 0.7 of 3 complete trials at epoch 1"),
+    (optuna.pruners.PercentilePruner(25.0, n_startup_trials=1, n_warmup_steps=1),
+     "pruned at epoch 1: best validation loss so far 0.75 is above the 25th percentile 0.6 of 3 complete trials at epoch 1"),
+    (optuna.pruners.ThresholdPruner(upper=0.77),
+     "pruned at epoch 1 by ThresholdPruner: validation loss 0.8"),
+])
+def test_a_pruned_trial_is_told_the_threshold_its_pruner_compared_it_against(pruner, expected):
+    assert pruned_after_three_complete(pruner) == expected

@@ -1,10 +1,11 @@
 import sqlite3
+from pathlib import Path
 
 import optuna
 import pytest
 
 from pipeline.errors import UsageError
-from pipeline.storage import open_storage, redact, resolve_storage
+from pipeline.storage import artifact_dir, open_storage, redact, report_dir, resolve_storage
 
 
 def test_a_bare_path_means_an_sqlite_file(tmp_path):
@@ -53,3 +54,12 @@ def test_sqlite_storage_uses_write_ahead_logging(tmp_path):
 
 def test_passwords_never_appear_in_printed_urls():
     assert redact("postgresql://me:s3cret@db.local/optuna") == "postgresql://me:***@db.local/optuna"
+
+
+def test_artifacts_and_reports_sit_beside_the_database(tmp_path):
+    url = f"sqlite:///{tmp_path / 'digits_mlp.db'}"
+    assert artifact_dir(url) == tmp_path / "digits_mlp-artifacts"
+    assert report_dir(url) == tmp_path
+    assert artifact_dir("sqlite://") is None  # in memory: no place beside it
+    assert artifact_dir("postgresql://tuner:secret@db/optuna") == Path("runs/optuna-artifacts")
+    assert report_dir("postgresql://tuner:secret@db/optuna") == Path("runs")

@@ -1,0 +1,35 @@
+"""What every benchmark shares: the machine it ran on, and one JSON file of figures per benchmark."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import os
+import platform
+import sys
+from pathlib import Path
+
+import torch
+
+RESULTS = Path(__file__).resolve().parent / "results"
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere in the repo
+
+
+def machine() -> dict:
+    return {
+        "date": datetime.date.today().isoformat(),
+        "cpu_cores": os.cpu_count(),
+        "torch_threads": torch.get_num_threads(),
+        "gpu": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+    }
+
+
+def save(name: str, figures: dict, *, out: Path = RESULTS) -> Path:
+    """Write ``{"benchmark", "machine", **figures}`` to ``out/<name>.json`` and return the path."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / f"{name}.json"
+    path.write_text(json.dumps({"benchmark": name, "machine": machine(), **figures}, indent=2, default=float) + "\n")
+    print(f"wrote {path}")
+    return path

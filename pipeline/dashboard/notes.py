@@ -1,0 +1,117 @@
+"""Study notes for optuna-dashboard: each study explains itself in markdown, from what it stores.
+
+A note shows the study's configuration, sampler and pruner settings, seed, data split sizes and
+package versions (all kept as study user attrs by the driver), and once every study of the
+comparison has reached its budget, the comparison's verdict for this arm and a link to its HTML
+report when one exists. Notes are rewritten only when their text changes.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import defaultdict
+from typing import Any
+
+import optuna
+import pandas as pd
+from optuna_dashboard import get_note, save_note
+
+from pipeline import analysis
+from pipeline.storage import report_dir
+
+BASELINE = "random"  # the sampler every verdict compares against (analysis.verdict's default)
+FINISHED = ("COMPLETE", "PRUNED")
+
+
+def write_notes(storage: optuna.storages.BaseStorage, url: str, study: str | None = None) -> int:
+    """Write the note of every Optuna study of study script ``study`` (of every script when None).
+
+    ``url`` is the storage's URL, which says where the HTML report would be. Returns how many notes
+    changed.
+    """
+    if study is None:
+        summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
+        scripts = sorted({s.user_attrs["study"] for s in summaries if "study" in s.user_attrs})
+    changed = 0
+    for script in [study] if study is not None else scripts:
+        members = analysis.comparison_studies(storage, script)
+        trials = analysis.load_trials(storage, [s.study_name for s in members])
+        best = analysis.best_per_study(trials) if finished_budget(members, trials) else None
+        report = report_dir(url) / f"{script}.html"  # what the report command writes
+        for summary in members:
+            body = study_note(summary.user_attrs, best=best, report=report.name if report.is_file() else None)
+            handle = optuna.load_study(study_name=summary.study_name, storage=storage)
+            if get_note(handle) != body:
+                save_note(handle, body)
+                changed += 1
+    return changed
+
+
+def finished_budget(members: list[optuna.study.StudySummary], trials: pd.DataFrame) -> bool:
+    """Whether every study has as many finished (complete + pruned) trials as its stored budget."""
+    finished = trials[trials.state.isin(FINISHED)].groupby("study_name").size()
+    return all(finished.get(s.study_name, 0) >= s.user_attrs.get("trials", 0) for s in members)
+
+
+def study_note(attrs: dict[str, Any], *, best: pd.DataFrame | None, report: str | None) -> str:
+    """The markdown note of one study; ``best`` is ``analysis.best_per_study`` once the comparison is done."""
+    attrs = defaultdict(lambda: "?", attrs)  # a study made by an older pipeline may lack some attrs
+    sampler, seed = attrs["sampler"], attrs["seed"]
+    lines = [
+        f"## {attrs['study']}: {sampler} sampler, seed {seed}",
+        "",
+        f"Minimizes the validation loss after the last epoch of `{attrs['objective']}` on **{attrs['dataset']}**: "
+        f"{attrs['trials']} finished trials of up to {attrs['epochs']} epochs, {attrs['pruner']} pruner "
+        f"(config hash `{attrs['config_hash']}`). Each trial's intermediate values are its per-epoch "
+        "validation losses; its artifacts hold its learning curve; a pruned trial's `end_reason` says why.",
+        "",
+        "### Verdict",
+        "",
+        *verdict_lines(sampler, seed, best),
+    ]
+    if report is not None:
+        lines += ["", f"Comparison report: [{report}](/reports/{report}) (served by `tune dashboard`)"]
+    lines += [
+        "",
+        f"### Sampler: {sampler}",
+        "",
+        *table(("setting", "value"), attrs.get("sampler_settings", {}).items()),
+        "",
+        f"### Pruner: {attrs['pruner']}",
+        "",
+        *table(("setting", "value"), attrs.get("pruner_settings", {}).items()),
+        "",
+        f"### Data: {attrs['dataset']}, split seeded by {seed}",
+        "",
+        *table(("split", "samples"), attrs.get("split_sizes", {}).items()),
+        "",
+        "### Versions",
+        "",
+        *table(("package", "version"), attrs.get("versions", {}).items()),
+        "",
+        "### Config",
+        "",
+        "```json",
+        json.dumps(attrs.get("config", {}), indent=2, sort_keys=True),
+        "```",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def verdict_lines(sampler: str, seed: int, best: pd.DataFrame | None) -> list[str]:
+    if best is None:
+        return ["Written here once every study of this comparison has finished its trial budget."]
+    if best.sampler.nunique() < 2:
+        return [f"Only the {sampler} sampler ran: nothing to compare."]
+    # Against the baseline every sentence concerns this arm; otherwise only this sampler's own sentence.
+    arms = best if sampler == BASELINE else best[best.sampler.isin([sampler, BASELINE])]
+    lines = [f"- {sentence}" for sentence in analysis.verdict(arms, baseline=BASELINE)]
+    this_seed = best[best.seed == seed].sort_values("best_value")
+    values = ", ".join(
+        f"{r.sampler} {r.best_value:.4g}" + (" (this study)" if r.sampler == sampler else "") for r in this_seed.itertuples()
+    )
+    return lines + [f"- Best validation loss on seed {seed}: {values}."]
+
+
+def table(header: tuple[str, str], rows) -> list[str]:
+    return [f"| {header[0]} | {header[1]} |", "|---|---|", *(f"| {k} | {v} |" for k, v in rows)]
