@@ -1,4 +1,5 @@
-"""Command line: ``tune compare STUDY``, ``tune run STUDY``, ``tune studies``.
+"""Command line: ``tune compare STUDY``, ``tune run STUDY``, ``tune report STUDY``, ``tune dashboard STUDY``,
+``tune studies``.
 
 Bad input ends with one ``error: ...`` line and exit code 2, before anything is stored.
 """
@@ -7,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import logging
 import sys
 from pathlib import Path
 
@@ -16,12 +16,15 @@ import optuna
 from pipeline import analysis
 from pipeline.config import StudySpec
 from pipeline.console import Progress, format_sampler_table
+from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, write_notes
 from pipeline.device import resolve_device
 from pipeline.driver import RunOptions, run_arms
 from pipeline.errors import UsageError
+from pipeline.analysis.importance import EVALUATORS
 from pipeline.pruners import parse_pruner
+from pipeline.report import default_report_path, write_report
 from pipeline.samplers import SAMPLERS
-from pipeline.storage import redact, resolve_storage, sqlite_path
+from pipeline.storage import artifact_dir, default_storage, open_storage, redact, resolve_storage, sqlite_path
 from pipeline.study_scripts import available, load_study_spec
 
 EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
@@ -38,6 +41,8 @@ examples:
   tune compare digits_mlp --trials 10 --seeds 2 --epochs 5
   tune compare fashion_mnist_mlp --pruner median:n_warmup_steps=3
   tune run digits_mlp --sampler tpe --seed 0   # one Optuna study
+  tune report digits_mlp                       # write runs/digits_mlp.html: verdict, statistics, figures
+  tune dashboard digits_mlp                    # browse runs/digits_mlp.db on http://127.0.0.1:8080/dashboard/
   tune studies                                 # the study scripts there are"""
 
 
@@ -79,6 +84,16 @@ def sampler_list(text: str) -> tuple[str, ...]:
     return names
 
 
+def port_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(f"expected a port number 0-65535 (0: any free port), got {text!r}")
+    return value
+
+
 def build_parser(study: StudySpec | None = None) -> Parser:
     prog = Path(sys.argv[0]).name if study is not None else "tune"
     parser = Parser(prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
@@ -107,6 +122,21 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         sub.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bar (it is shown on terminals only anyway)")
         sub.add_argument("-v", "--verbose", action="store_true", help="show Optuna's log line for every trial")
 
+    dashboard = commands.add_parser("dashboard", help="browse the studies in optuna-dashboard (on 127.0.0.1)", description="Serve optuna-dashboard on a study's storage, with each trial's learning curve, until Ctrl-C. It has no authentication and can delete studies: it listens on 127.0.0.1 unless --host says otherwise.")
+    if study is None:
+        dashboard.add_argument("study", metavar="STUDY", nargs="?", help="a study script name or path: serves its runs/STUDY.db (or pass --storage)")
+    dashboard.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
+    dashboard.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}; anything but loopback is warned about)")
+    dashboard.add_argument("--port", type=port_int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
+
+    report = commands.add_parser("report", help="write the comparison's HTML report (works offline)", description="Analyze every study of STUDY in its storage (paired-seed statistics, anytime curves, pruning, importances, learning curves) and write one self-contained HTML file, verdict first.")
+    if study is None:
+        report.add_argument("study", metavar="STUDY", help="a study script name or path: reports on its runs/STUDY.db (or pass --storage)")
+    report.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
+    report.add_argument("-o", "--output", type=Path, metavar="PATH", help="where to write the HTML (default: STUDY.html beside the SQLite file)")
+    report.add_argument("--baseline", choices=SAMPLERS, help="the sampler the others are measured against (default: random)")
+    report.add_argument("--importance", choices=EVALUATORS, default="ped-anova", help="parameter importance evaluator (default: ped-anova; fanova is slower)")
+
     commands.add_parser("studies", help="list the study scripts in studies/")
     return parser
 
@@ -124,6 +154,12 @@ def main(argv: list[str] | None = None, *, study: StudySpec | None = None) -> No
         if args.command == "studies":
             print("\n".join(available()))
             return
+        if args.command == "dashboard":
+            dashboard_command(args, study)
+            return
+        if args.command == "report":
+            report_command(args, study)
+            return
         spec = apply_overrides(study or load_study_spec(args.study), args)
         run_command(spec, args)
     except UsageError as exc:
@@ -132,6 +168,40 @@ def main(argv: list[str] | None = None, *, study: StudySpec | None = None) -> No
     except KeyboardInterrupt:
         print("\ninterrupted: the running trial is marked FAIL and finished trials are kept; rerun the same command to resume", file=sys.stderr)
         raise SystemExit(EXIT_INTERRUPTED) from None
+
+
+def dashboard_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    name = study.name if study is not None else load_study_spec(args.study).name if args.study else None
+    if name is None and args.storage is None:
+        raise UsageError("name a study (e.g. 'tune dashboard digits_mlp') or pass --storage URL|PATH")
+    url = resolve_storage(args.storage, name)
+
+    def listening(address: str) -> None:
+        print(f"optuna-dashboard on {redact(url)}, learning curves from {artifact_dir(url)}/", flush=True)
+        print(f"Open {address}  (Ctrl-C stops it)", flush=True)
+
+    try:
+        serve(url, host=args.host, port=args.port, on_listening=listening)
+    except KeyboardInterrupt:
+        print("\ndashboard stopped", file=sys.stderr)
+
+
+def report_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    name = study.name if study is not None else load_study_spec(args.study).name
+    url = resolve_storage(args.storage, name)
+    path = sqlite_path(url) if url.startswith("sqlite") else None
+    if path is not None and not path.is_file():  # opening it would create an empty database
+        raise UsageError(f"no comparison stored at {path} (run 'tune compare {name}' first, or pass --storage)")
+    output = args.output or default_report_path(url, name)
+    if args.output and not output.parent.is_dir():
+        raise UsageError(f"report directory {output.parent}/ does not exist (create it, or pass another --output)")
+    result = analysis.analyze(url, name, baseline=args.baseline or "random", importance=args.importance)
+    if args.baseline and args.baseline not in result.samplers:
+        raise UsageError(f"no {args.baseline!r} arm in this comparison (choose from: {', '.join(result.samplers)})")
+    write_report(result, output, storage=redact(url))
+    for line in result.verdict:
+        print(f"Verdict: {line}")
+    print(f"Report:  {output}")
 
 
 def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
@@ -172,19 +242,23 @@ def run_command(spec: StudySpec, args: argparse.Namespace) -> None:
         run_arms(spec, arms, options, on_start=start, on_trial=progress.trial)
     finally:
         progress.close()
-    print_summary(spec, arms, options.storage_url)
+    print_summary(spec, arms, options.storage_url, report=args.command == "compare")
 
 
-def print_summary(spec: StudySpec, arms: list, storage_url: str) -> None:
-    trials = analysis.load_trials(storage_url, [a.study_name for a in arms])
-    best = analysis.best_per_study(trials)
+def print_summary(spec: StudySpec, arms: list, storage_url: str, *, report: bool = False) -> None:
+    """The per-sampler table and where things are, then the verdict and (``report``) the HTML report's path last."""
+    result = analysis.analyze(storage_url, spec.name, names=[a.study_name for a in arms])
     print()
-    print(format_sampler_table(analysis.sampler_table(best)))
-    if len({a.sampler for a in arms}) > 1:
-        print()
-        for line in analysis.verdict(best):
-            print(f"Verdict: {line}")
+    print(format_sampler_table(result.table))
     print()
     path = sqlite_path(storage_url)
     print(f"Results: {path if path else redact(storage_url)} ({len(arms)} Optuna studies, value = final validation loss)")
-    print(f"Browse:  .venv/bin/optuna-dashboard {redact(storage_url)}")
+    print(f"Browse:  .venv/bin/tune dashboard {spec.name}" + ("" if storage_url == default_storage(spec.name) else f" --storage {redact(storage_url)}"))
+    if result.verdict:
+        print()
+        for line in result.verdict:
+            print(f"Verdict: {line}")
+    if report:
+        path = write_report(result, default_report_path(storage_url, spec.name), storage=redact(storage_url))
+        write_notes(open_storage(storage_url), storage_url, spec.name)  # the study notes now link the report
+        print(f"Report:  {path}")

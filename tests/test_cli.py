@@ -38,7 +38,8 @@ def test_compare_prints_the_table_the_verdict_and_where_results_are(finished_db)
     out = result.stdout
     assert "best val loss  median [IQR]" in out
     assert out.count("\nrandom ") == 1 and out.count("\ntpe ") == 1
-    assert "Verdict: tpe" in out and "paired seeds" in out
+    assert "Verdict: tpe" in out and "paired seed" in out
+    assert out.rstrip().splitlines()[-1] == f"Report:  {path.parent / 'digits_mlp.html'}"
     assert f"Results: {path}" in out
     assert "Traceback" not in result.stderr
 

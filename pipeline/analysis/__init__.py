@@ -1,6 +1,16 @@
-"""Analysis: storage → pandas. Returns data only; printing and plotting live elsewhere."""
+"""Analysis: storage → pandas. Returns data only; printing and plotting live elsewhere.
 
-from pipeline.analysis.summary import best_per_study, sampler_table, verdict
-from pipeline.analysis.trials import comparison_studies, load_trials
+``analyze(storage, study)`` runs everything below and returns an :class:`Analysis`; the modules hold
+the single steps: trials (loading), curves (best-so-far and aggregates), stats (paired tests, speedups),
+regret (area under the normalized curve), summary (per-seed bests, pruning, verdict), importance,
+learning_curves.
+"""
 
-__all__ = ["best_per_study", "comparison_studies", "load_trials", "sampler_table", "verdict"]
+from pipeline.analysis.comparison import Analysis, analyze
+from pipeline.analysis.summary import best_per_study, pruning_table, sampler_table, verdict
+from pipeline.analysis.trials import comparison_studies, load_tables, load_trials
+
+__all__ = [
+    "Analysis", "analyze", "best_per_study", "comparison_studies", "load_tables", "load_trials",
+    "pruning_table", "sampler_table", "verdict",
+]

@@ -1,0 +1,111 @@
+"""The whole sampler comparison as data, in one call: what the report, the notebook and ``compare`` show."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pandas as pd
+
+from pipeline.analysis import curves as anytime_curves
+from pipeline.analysis.importance import Importances, param_importances
+from pipeline.analysis.learning_curves import diagnoses, learning_curves
+from pipeline.analysis.regret import auc_summary, regret_auc
+from pipeline.analysis.stats import paired_tests, speedup
+from pipeline.analysis.summary import best_per_study, pruning_table, sampler_table, verdict
+from pipeline.analysis.trials import Storage, load_tables, study_names
+from pipeline.storage import open_storage, redact
+
+
+@dataclass(frozen=True)
+class Analysis:
+    """Every result of a comparison. Each table is documented by the function that makes it."""
+
+    study: str
+    baseline: str
+    budget: int  # finished trials per study
+    studies: pd.DataFrame  # trials.load_tables: one row per Optuna study, with its settings
+    trials: pd.DataFrame  # trials.load_trials
+    epochs: pd.DataFrame  # trials.load_tables: one row per trial and epoch
+    curves: pd.DataFrame  # curves.best_so_far
+    anytime: pd.DataFrame  # curves.anytime
+    best: pd.DataFrame  # summary.best_per_study
+    table: pd.DataFrame  # summary.sampler_table
+    tests: pd.DataFrame  # stats.paired_tests
+    speedup: pd.DataFrame  # stats.speedup
+    auc: pd.DataFrame  # regret.regret_auc
+    auc_summary: pd.DataFrame  # regret.auc_summary
+    pruning: pd.DataFrame  # summary.pruning_table
+    importances: Importances  # importance.param_importances
+    learning: pd.DataFrame  # learning_curves.learning_curves
+    diagnoses: pd.DataFrame  # learning_curves.diagnoses
+    notes: list[str]  # what the data could not support, in words
+    verdict: list[str]  # one line per sampler against the baseline
+
+    @property
+    def samplers(self) -> list[str]:
+        return sorted(self.best.sampler.unique())
+
+
+def analyze(
+    storage: Storage,
+    study: str,
+    *,
+    names: list[str] | None = None,
+    baseline: str = "random",
+    importance: str = "ped-anova",
+) -> Analysis:
+    """Analyze study script ``study``'s comparison in ``storage`` (a URL or an opened storage).
+
+    ``names`` restricts it to those Optuna studies; by default every study whose ``study`` user attr is
+    ``study``. A storage without any raises ``UsageError``.
+    """
+    where = redact(storage) if isinstance(storage, str) else "this storage"
+    storage = open_storage(storage) if isinstance(storage, str) else storage
+    names = names if names is not None else study_names(storage, study, where=where)
+    tables = load_tables(storage, names)
+    trials = tables.trials
+    budget = int(trials.budget.max()) if trials.budget.notna().any() else 0
+    curves = anytime_curves.best_so_far(trials)
+    aligned = anytime_curves.align(curves, "trial")
+    anytime = anytime_curves.anytime(curves)
+    best = best_per_study(trials)
+    tests = paired_tests(aligned, budget=budget, baseline=baseline)
+    gains = speedup(curves, anytime, baseline=baseline)
+    auc = regret_auc(aligned, budget=budget)
+    learning = learning_curves(best, tables.epochs)
+    importances = param_importances(storage, names, evaluator=importance)
+    several = best.sampler.nunique() > 1
+    return Analysis(
+        study=study, baseline=baseline, budget=budget, studies=tables.studies, trials=trials, epochs=tables.epochs,
+        curves=curves, anytime=anytime, best=best, table=sampler_table(best), tests=tests, speedup=gains, auc=auc,
+        auc_summary=auc_summary(auc), pruning=pruning_table(best, trials), importances=importances,
+        learning=learning, diagnoses=diagnoses(learning),
+        notes=coverage_notes(trials, best, budget=budget) + stats_notes(tests) + importances.notes,
+        verdict=verdict(best, baseline=baseline, speedup=gains, tests=tests) if several else [],
+    )
+
+
+def coverage_notes(trials: pd.DataFrame, best: pd.DataFrame, *, budget: int) -> list[str]:
+    """What is missing: no trials at all, arms without a complete trial or short of the budget, lone seeds."""
+    if trials.empty:
+        return ["no trial has run yet: nothing to compare"]
+    notes = []
+    for row in best.itertuples(index=False):
+        if pd.isna(row.best_value):
+            failed = int(((trials.sampler == row.sampler) & (trials.seed == row.seed) & (trials.state == "FAIL")).sum())
+            notes.append(
+                f"{row.sampler} seed {row.seed}: no complete trial ({row.pruned} pruned, {failed} failed); "
+                f"left out of the curves' statistics"
+            )
+        if row.finished < budget:
+            notes.append(f"{row.sampler} seed {row.seed}: {row.finished} of {budget} trials finished")
+    seeds = best.dropna(subset=["best_value"]).groupby("sampler").seed.nunique()
+    notes += [f"{s}: one seed with results: no confidence interval, and no test can be significant"
+              for s in seeds[seeds == 1].index]
+    return notes
+
+
+def stats_notes(tests: pd.DataFrame) -> list[str]:
+    """Tests that could not run, and (once, at full budget) a p-value floor that rules out significance."""
+    shown = tests[(tests.note != "") & (tests.p_value.isna() | (tests.fraction == 1.0))]
+    return [f"{t.sampler} vs {t.baseline} after {t.trial} trials: {t.note}" for t in shown.itertuples()]

@@ -1,0 +1,142 @@
+"""The HTML report: one self-contained file, verdict first, then the figures and tables of the analysis.
+
+plotly.js is written into the file itself (no CDN, no MathJax), so the report opens in a browser with no
+network. By default it lands beside the SQLite file, named after the study: ``runs/digits_mlp.html``.
+"""
+
+from __future__ import annotations
+
+import html
+from datetime import datetime
+from pathlib import Path
+
+import pandas as pd
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from pipeline.analysis import Analysis
+from pipeline.console import format_sampler_table
+from pipeline.plots import figures
+from pipeline.storage import report_dir
+
+STYLE = """
+body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
+.verdict { font-size: 1.15em; background: #eef5fb; border-left: 5px solid #1f77b4; padding: 0.6em 1em; }
+.notes { background: #fff8e5; border-left: 5px solid #e0a800; padding: 0.4em 1em; }
+table { border-collapse: collapse; margin: 0.5em 0 1.5em; font-size: 0.92em; }
+th, td { border-bottom: 1px solid #ddd; padding: 0.25em 0.7em; text-align: right; }
+th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
+.how { color: #555; max-width: 60em; }
+.scroll { overflow-x: auto; }
+"""
+
+# What each figure shows and how to read it, under its title.
+CAPTIONS = {
+    "anytime_trial": "Each line is the median over seeds of the best validation loss found so far; the band is the "
+    "interquartile range. The button switches to the interquartile mean with its bootstrap 95% confidence "
+    "interval. Lower and further left is better.",
+    "anytime_epochs": "The same curves against epochs trained: with pruning on, a sampler whose trials get pruned "
+    "sooner spends fewer epochs per trial. This is the compute-fair axis.",
+    "anytime_seconds": "Against trial seconds (training plus the sampler's own time inside each trial). Timings "
+    "depend on the machine and what else ran on it.",
+    "final_best": "One point per seed; grey lines join the same seed across samplers, which trained on the same "
+    "split: a line going down from random to another sampler is a paired win.",
+    "regret_auc": "0 would mean the best value of the whole comparison from the first trial on, 1 the worst first "
+    "result throughout; it rewards finding good values early.",
+    "pruning": "How much training the pruner saved, per sampler, over all seeds.",
+    "importance": "Which hyperparameters explained the differences in validation loss within each study.",
+    "learning_curves": "Per-epoch losses of each seed's best trial. The table below puts their shape into words.",
+    "intermediate_values": "Every trial's validation loss after each epoch. Red lines end where the pruner stopped "
+    "them.",
+}
+
+
+def default_report_path(storage_url: str, study: str) -> Path:
+    """``STUDY.html`` beside the SQLite file (``runs/digits_mlp.html`` by default), else in ``runs/``."""
+    return report_dir(storage_url) / f"{study}.html"
+
+
+def write_report(analysis: Analysis, path: Path, *, storage: str = "") -> Path:
+    """Write the report of ``analysis`` to ``path`` and return the path."""
+    path.parent.mkdir(parents=True, exist_ok=True)  # runs/ for a database server's studies
+    path.write_text(render(analysis, storage=storage), encoding="utf-8")
+    return path
+
+
+def render(analysis: Analysis, *, storage: str = "") -> str:
+    """The whole report as one HTML string."""
+    figs = figures(analysis)
+    samplers = ", ".join(analysis.samplers) or "no samplers yet"
+    parts = [
+        f"<h1>{esc(analysis.study)}: {esc(samplers)}</h1>",
+        verdict_html(analysis),
+        f"<p class='how'>{esc(setup_text(analysis, storage))}</p>",
+    ]
+    if analysis.notes:
+        parts.append("<div class='notes'><b>What the data cannot tell</b><ul>"
+                     + "".join(f"<li>{esc(n)}</li>" for n in analysis.notes) + "</ul></div>")
+    parts += [
+        "<h2>Per sampler, over seeds</h2>", f"<pre>{esc(format_sampler_table(analysis.table))}</pre>",
+        "<h2>Anytime performance</h2>", figure(figs, "anytime_trial"), figure(figs, "anytime_epochs"),
+        figure(figs, "anytime_seconds"),
+        "<h2>Paired tests at 25%, 50% and 100% of the trial budget</h2>",
+        "<p class='how'>Seed k of every sampler shares its data split, so arms are compared seed by seed. "
+        "W/T/L counts the seeds where the sampler's best so far was lower / equal / higher than the baseline's; "
+        "the median difference is sampler minus baseline (negative: sampler better). The Wilcoxon signed-rank "
+        "test is two-sided; with few seeds its p-value has a floor (smallest_p) however clear the wins.</p>",
+        table(analysis.tests),
+        "<h2>Speedup over the baseline</h2>",
+        "<p class='how'>Where each sampler's median best-so-far first reaches the baseline's median final best, "
+        "and the baseline's own spend divided by it.</p>", table(analysis.speedup),
+        "<h2>Final results per seed</h2>", figure(figs, "final_best"),
+        "<h2>Area under the normalized regret curve</h2>", figure(figs, "regret_auc"), table(analysis.auc_summary),
+        "<h2>Pruning</h2>", figure(figs, "pruning"), table(analysis.pruning),
+        "<h2>Sensitivity</h2>", figure(figs, "importance"),
+        "<h2>Learning curves of the best trials</h2>", figure(figs, "learning_curves"), table(analysis.diagnoses),
+        "<h2>Every trial, epoch by epoch</h2>", figure(figs, "intermediate_values"),
+    ]
+    body = "\n".join(parts)
+    return (
+        "<!DOCTYPE html>\n<html lang='en'><head><meta charset='utf-8'>"
+        f"<title>{esc(analysis.study)} sampler comparison</title><style>{STYLE}</style>"
+        f"<script type='text/javascript'>{get_plotlyjs()}</script></head>\n<body>\n{body}\n</body></html>\n"
+    )
+
+
+def verdict_html(analysis: Analysis) -> str:
+    alone = ", ".join(analysis.samplers) or "no sampler"
+    lines = analysis.verdict or [f"only {alone} here: nothing to compare against"]
+    return "<div class='verdict'><b>Verdict</b>" + "".join(f"<p>{esc(line)}</p>" for line in lines) + "</div>"
+
+
+def setup_text(analysis: Analysis, storage: str) -> str:
+    """One sentence on what ran, from the studies' stored settings."""
+    studies = analysis.studies
+    if studies.empty:
+        return "No studies."
+    first = studies.iloc[0]
+    seeds = studies.groupby("sampler").seed.nunique()
+    versions = ", ".join(f"{k} {v}" for k, v in (first.versions or {}).items())
+    return (
+        f"{first.objective} on {first.dataset}; {', '.join(f'{s} × {n} seeds' for s, n in seeds.items())}; "
+        f"budget {analysis.budget} finished trials of up to {first.epochs} epochs per study; {first.pruner} pruner "
+        f"{first.pruner_settings}; value = final validation loss. Storage {storage or 'unnamed'}; "
+        f"written {datetime.now():%Y-%m-%d %H:%M}; {versions}."
+    )
+
+
+def figure(figs: dict, name: str) -> str:
+    div = pio.to_html(figs[name], full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    return f"<p class='how'>{esc(CAPTIONS[name])}</p>{div}"
+
+
+def table(frame: pd.DataFrame) -> str:
+    """A DataFrame as an HTML table, numbers rounded to 4 significant digits, missing values as a dash."""
+    if frame.empty:
+        return "<p class='how'>(nothing to show)</p>"
+    html_table = frame.to_html(index=False, na_rep="—", float_format=lambda v: f"{v:.4g}", border=0)
+    return f"<div class='scroll'>{html_table}</div>"
+
+
+def esc(text: object) -> str:
+    return html.escape(str(text))

@@ -1,0 +1,56 @@
+"""notebooks/compare_samplers.ipynb: committed clean, and it runs top to bottom on a real comparison."""
+
+import json
+import sys
+
+import nbformat
+import pytest
+from conftest import REPO
+from jupyter_client import KernelManager
+from jupyter_client.kernelspec import KernelSpecManager
+from nbclient import NotebookClient
+
+from pipeline.storage import sqlite_path
+
+NOTEBOOK = REPO / "notebooks" / "compare_samplers.ipynb"
+
+
+def code_cells():
+    return [c for c in nbformat.read(NOTEBOOK, as_version=4).cells if c.cell_type == "code"]
+
+
+def test_notebook_is_committed_without_outputs():
+    assert all(cell.outputs == [] and cell.execution_count is None for cell in code_cells())
+
+
+def test_notebook_calls_the_package_instead_of_copying_analysis_code():
+    sources = "\n".join(cell.source for cell in code_cells())
+    assert "from pipeline import analysis, plots" in sources
+    assert "def " not in sources and "scipy" not in sources and "go.Figure" not in sources
+
+
+def this_python_kernel(folder) -> KernelManager:
+    """A kernel run by this test's interpreter (the project venv), whatever kernels the machine has."""
+    spec = folder / "kernels" / "pipeline-venv"
+    spec.mkdir(parents=True)
+    argv = [sys.executable, "-m", "ipykernel_launcher", "-f", "{connection_file}"]
+    (spec / "kernel.json").write_text(json.dumps({"argv": argv, "display_name": "pipeline venv", "language": "python"}))
+    specs = KernelSpecManager(kernel_dirs=[str(spec.parent)])
+    return KernelManager(kernel_name="pipeline-venv", kernel_spec_manager=specs)
+
+
+@pytest.mark.slow
+def test_notebook_runs_top_to_bottom_against_a_tiny_comparison(tiny_comparison, tmp_path, monkeypatch):
+    url, spec = tiny_comparison
+    monkeypatch.setenv("COMPARISON_STORAGE", str(sqlite_path(url)))  # read by the first cell
+    monkeypatch.setenv("COMPARISON_STUDY", spec.name)
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    notebook.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)"))
+    NotebookClient(notebook, km=this_python_kernel(tmp_path), timeout=180,
+                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()  # raises on a cell error
+    outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
+    assert not [o for o in outputs if o.output_type == "error"]
+    assert sum("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs) == 9
+    printed = [o.text for o in outputs if o.output_type == "stream" and o.name == "stdout"]
+    assert printed[0].startswith("tpe ")  # the verdict comes first
+    assert printed[-1].strip() == sys.executable
