@@ -8,26 +8,34 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import json
+import os
+import signal
 import sys
+import traceback
 from pathlib import Path
 
 import optuna
+import torch
 
 from pipeline import analysis
 from pipeline.config import StudySpec
 from pipeline.console import Progress, format_sampler_table
 from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, write_notes
 from pipeline.device import resolve_device
-from pipeline.driver import RunOptions, run_arms
-from pipeline.errors import UsageError
+from pipeline.data import load_raw
+from pipeline.driver import RunOptions, RunStopped, run_arms, run_worker
+from pipeline.errors import Terminated, TrialCrashed, UsageError
 from pipeline.analysis.importance import EVALUATORS
 from pipeline.pruners import parse_pruner
 from pipeline.report import default_report_path, write_report
 from pipeline.samplers import SAMPLERS
-from pipeline.storage import artifact_dir, default_storage, open_storage, redact, resolve_storage, sqlite_path
+from pipeline.storage import artifact_dir, default_storage, open_storage, redact, resolve_storage, storage_file
 from pipeline.study_scripts import available, load_study_spec
+from pipeline.workers import WorkerCommand, run_parallel
 
-EXIT_USAGE, EXIT_INTERRUPTED = 2, 130
+EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
+SQLITE_SENSIBLE_WORKERS = 4
 
 DESCRIPTION = """\
 Tune a PyTorch model with Optuna. A study script (studies/NAME.py) declares the data, the objective
@@ -119,6 +127,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         where.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps (default: auto)")
         where.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/<Dataset>/ (default: data)")
         where.add_argument("--no-download", dest="download", action="store_false", help="never try to download a missing dataset")
+        sub.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes sharing the studies (default: 1, reproducible); see README 'Long runs'")
         sub.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bar (it is shown on terminals only anyway)")
         sub.add_argument("-v", "--verbose", action="store_true", help="show Optuna's log line for every trial")
 
@@ -138,6 +147,20 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     report.add_argument("--importance", choices=EVALUATORS, default="ped-anova", help="parameter importance evaluator (default: ped-anova; fanova is slower)")
 
     commands.add_parser("studies", help="list the study scripts in studies/")
+
+    # What `--workers N` starts N times; not for people, so not in the help.
+    worker = commands.add_parser("worker")
+    worker.add_argument("study")
+    worker.add_argument("--spec", required=True, type=json.loads)
+    worker.add_argument("--arms", required=True)
+    worker.add_argument("--storage", required=True)
+    worker.add_argument("--device", required=True)
+    worker.add_argument("--data-dir", required=True, type=Path)
+    worker.add_argument("--no-download", dest="download", action="store_false")
+    worker.add_argument("--index", required=True, type=int)
+    worker.add_argument("--of", required=True, type=int)
+    worker.add_argument("--threads", required=True, type=int)
+    commands._choices_actions = [a for a in commands._choices_actions if a.dest != "worker"]
     return parser
 
 
@@ -150,9 +173,13 @@ def main(argv: list[str] | None = None, *, study: StudySpec | None = None) -> No
     if args.command is None:
         parser.print_help()
         raise SystemExit(EXIT_USAGE)
+    signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         if args.command == "studies":
             print("\n".join(available()))
+            return
+        if args.command == "worker":
+            worker_command(args)
             return
         if args.command == "dashboard":
             dashboard_command(args, study)
@@ -161,13 +188,47 @@ def main(argv: list[str] | None = None, *, study: StudySpec | None = None) -> No
             report_command(args, study)
             return
         spec = apply_overrides(study or load_study_spec(args.study), args)
-        run_command(spec, args)
+        run_command(spec, args, study_ref=_study_ref(args, study))
     except UsageError as exc:
         print(f"error: {exc}", file=sys.stderr)
         raise SystemExit(EXIT_USAGE) from None
-    except KeyboardInterrupt:
-        print("\ninterrupted: the running trial is marked FAIL and finished trials are kept; rerun the same command to resume", file=sys.stderr)
-        raise SystemExit(EXIT_INTERRUPTED) from None
+    except KeyboardInterrupt as exc:
+        code, name = (EXIT_TERMINATED, "SIGTERM") if isinstance(exc, Terminated) else (EXIT_INTERRUPTED, "Ctrl-C")
+        if args.command != "worker":  # the parent says it once
+            print(f"\nstopped by {name}: the running trial is marked FAIL, finished trials are kept; "
+                  "rerun the same command to resume", file=sys.stderr)
+        raise SystemExit(code) from None
+    except TrialCrashed as exc:
+        traceback.print_exception(exc.__cause__)  # a bug in the objective: show where
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_FAILED) from None
+    except RunStopped as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        raise SystemExit(EXIT_FAILED) from None
+
+
+def _raise_terminated(signum, frame) -> None:
+    raise Terminated()
+
+
+def _study_ref(args: argparse.Namespace, study: StudySpec | None) -> str | None:
+    """How a worker process finds the same study script: its name, or the running script's path."""
+    if study is None:
+        return args.study
+    script = getattr(sys.modules["__main__"], "__file__", None)
+    return os.path.abspath(script) if script else None
+
+
+def worker_command(args: argparse.Namespace) -> None:
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    torch.set_num_threads(args.threads)
+    overrides = {**args.spec, "samplers": tuple(args.spec["samplers"])}
+    spec = dataclasses.replace(load_study_spec(args.study), **overrides)
+    names = set(args.arms.split(","))
+    arms = [arm for arm in spec.arms() if arm.study_name in names]
+    options = RunOptions(args.storage, resolve_device(args.device), args.data_dir, args.download)
+    raw = load_raw(spec.dataset, options.data_dir, download=options.download)
+    run_worker(spec, arms, options, raw=raw, worker_index=args.index, workers=args.of)
 
 
 def dashboard_command(args: argparse.Namespace, study: StudySpec | None) -> None:
@@ -189,7 +250,7 @@ def dashboard_command(args: argparse.Namespace, study: StudySpec | None) -> None
 def report_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     name = study.name if study is not None else load_study_spec(args.study).name
     url = resolve_storage(args.storage, name)
-    path = sqlite_path(url) if url.startswith("sqlite") else None
+    path = storage_file(url)
     if path is not None and not path.is_file():  # opening it would create an empty database
         raise UsageError(f"no comparison stored at {path} (run 'tune compare {name}' first, or pass --storage)")
     output = args.output or default_report_path(url, name)
@@ -216,9 +277,10 @@ def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
     return dataclasses.replace(spec, **changes) if changes else spec
 
 
-def run_command(spec: StudySpec, args: argparse.Namespace) -> None:
-    if not args.verbose:
-        optuna.logging.set_verbosity(optuna.logging.WARNING)
+def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | None) -> None:
+    # Optuna's per-trial lines (and its warning for every failed trial) would bury the progress bar;
+    # we report failures ourselves. --verbose brings them back.
+    optuna.logging.set_verbosity(optuna.logging.INFO if args.verbose else optuna.logging.ERROR)
     arms = spec.arms() if args.command == "compare" else [spec.arm(args.sampler, args.seed)]
     options = RunOptions(
         storage_url=resolve_storage(args.storage, spec.name),
@@ -238,11 +300,30 @@ def run_command(spec: StudySpec, args: argparse.Namespace) -> None:
         )
         progress.start(remaining)
 
+    notes: list[str] = []
     try:
-        run_arms(spec, arms, options, on_start=start, on_trial=progress.trial)
+        if args.workers == 1:
+            run_arms(spec, arms, options, on_start=start, on_trial=progress.trial)
+        else:
+            if study_ref is None:
+                raise UsageError("--workers needs a study script run from a shell (python studies/NAME.py ...)")
+            warn_about_workers(args.workers, options.storage_url)
+            command = WorkerCommand(study_ref, spec, arms, options)
+            notes = run_parallel(command, args.workers, on_start=start, on_trial=progress.trial)
     finally:
         progress.close()
+    for note in notes:
+        print(f"warning: {note}", file=sys.stderr)
     print_summary(spec, arms, options.storage_url, report=args.command == "compare")
+
+
+def warn_about_workers(workers: int, url: str) -> None:
+    cores = os.cpu_count() or 1
+    if workers > cores:
+        print(f"warning: {workers} workers on {cores} CPU cores: they will mostly wait for each other", file=sys.stderr)
+    if url.startswith("sqlite") and workers > SQLITE_SENSIBLE_WORKERS:
+        print(f"warning: {workers} workers share one SQLite file and queue for its write lock; for many workers "
+              "use a journal file (--storage runs/NAME.log)", file=sys.stderr)
 
 
 def print_summary(spec: StudySpec, arms: list, storage_url: str, *, report: bool = False) -> None:
@@ -251,7 +332,7 @@ def print_summary(spec: StudySpec, arms: list, storage_url: str, *, report: bool
     print()
     print(format_sampler_table(result.table))
     print()
-    path = sqlite_path(storage_url)
+    path = storage_file(storage_url)
     print(f"Results: {path if path else redact(storage_url)} ({len(arms)} Optuna studies, value = final validation loss)")
     print(f"Browse:  .venv/bin/tune dashboard {spec.name}" + ("" if storage_url == default_storage(spec.name) else f" --storage {redact(storage_url)}"))
     if result.verdict:

@@ -1,7 +1,10 @@
 """The driver: create every study of a comparison, then run each (seed, sampler) arm to its budget.
 
-All studies are created (and any stored configuration checked) before the first trial runs, so a
-refused resume changes nothing and parallel readers never see a half-made file.
+``prepare`` creates all studies (checking any stored configuration) before the first trial runs, holding
+the storage's gate: a refused resume changes nothing, workers started together never race on a new file,
+and readers never see a half-made one. ``run_worker`` then runs trials — in this process, or in each of
+N worker processes (see workers.py) — claiming every trial under the gate, so each study ends with
+exactly its budget of finished (complete + pruned) trials.
 """
 
 from __future__ import annotations
@@ -20,13 +23,22 @@ from pipeline import __version__
 from pipeline.config import Arm, StudySpec
 from pipeline.dashboard import artifact_store, with_trial_views, write_notes
 from pipeline.data import RawData, load_raw, make_splits
-from pipeline.errors import UsageError
-from pipeline.objective import Objective
+from pipeline.errors import TrialCrashed, UsageError
+from pipeline.gate import Gate, gate_for
+from pipeline.objective import Objective, TrialFailed
 from pipeline.pruners import make_pruner
+from pipeline.recovery import WorkerId, recover_stale_trials
 from pipeline.samplers import make_sampler
-from pipeline.storage import open_storage, redact
+from pipeline.seeds import derive_seed
+from pipeline.storage import open_storage, redact, storage_file
 
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+CLAIMED = (*FINISHED, optuna.trial.TrialState.RUNNING)
+MAX_FAILURES_IN_A_ROW = 5  # trials that could not run at all (out of memory): stop instead of looping
+
+
+class RunStopped(Exception):
+    """The run cannot usefully go on (e.g. every trial runs out of memory). Finished trials are kept."""
 
 
 @dataclass(frozen=True)
@@ -39,7 +51,7 @@ class RunOptions:
 
 @dataclass(frozen=True)
 class ArmProgress:
-    """What the driver tells its caller after each finished trial."""
+    """What the driver tells its caller after each trial of an arm ends."""
 
     arm: Arm
     trial: optuna.trial.FrozenTrial
@@ -56,42 +68,126 @@ def run_arms(
     on_start: Callable[[int], None] = lambda remaining: None,
     on_trial: Callable[[ArmProgress], None] = lambda progress: None,
 ) -> None:
-    """Run ``arms`` of ``spec`` until each study has ``spec.trials`` finished (complete + pruned) trials.
+    """Run ``arms`` of ``spec`` in this process until each study has ``spec.trials`` finished trials.
 
-    Re-running resumes: finished studies are left alone, unfinished ones continue.
+    Re-running resumes: finished studies are left alone, unfinished ones continue, and trials left
+    RUNNING by a killed process are failed and retried (recovery.py).
     """
+    raw, remaining = prepare(spec, arms, options)
+    on_start(sum(remaining.values()))
+    run_worker(spec, arms, options, raw=raw, worker_index=0, workers=1, on_trial=on_trial)
+    finish(spec, options)
+
+
+def prepare(spec: StudySpec, arms: list[Arm], options: RunOptions) -> tuple[RawData, dict[str, int]]:
+    """Check the data and the stored configurations, create every study; returns the data and, per
+    study name, how many finished trials it still needs."""
     raw = load_raw(spec.dataset, options.data_dir, download=options.download)  # missing data: stop before writing
-    storage = open_storage(options.storage_url)
-    refuse_changed_configs(storage, arms, options.storage_url)
-    remaining = {arm.study_name: spec.trials - count_finished(create_study(storage, arm, spec, raw)) for arm in arms}
-    write_notes(storage, options.storage_url, spec.name)  # optuna-dashboard shows each study's config from now on
-    store = artifact_store(options.storage_url)
-    on_start(sum(max(0, n) for n in remaining.values()))
+    url = options.storage_url
+    storage = open_storage(url)
+    with gate_for(storage_file(url), url):
+        refuse_changed_configs(storage, arms, url)
+        studies = {arm.study_name: create_study(storage, arm, spec, raw) for arm in arms}
+        remaining = {name: max(0, spec.trials - count_finished(study)) for name, study in studies.items()}
+    write_notes(storage, url, spec.name)  # optuna-dashboard shows each study's config from now on
+    return raw, remaining
+
+
+def finish(spec: StudySpec, options: RunOptions) -> None:
+    write_notes(open_storage(options.storage_url), options.storage_url, spec.name)  # with the verdict once all are done
+
+
+def run_worker(
+    spec: StudySpec,
+    arms: list[Arm],
+    options: RunOptions,
+    *,
+    raw: RawData,
+    worker_index: int,
+    workers: int,
+    on_trial: Callable[[ArmProgress], None] = lambda progress: None,
+) -> None:
+    """Run trials of every arm, seed by seed, until each study has its budget (shared with other workers).
+
+    Worker 0 samples with the arm's own seed, so a one-worker run is reproducible; worker i > 0 with a
+    seed derived from (seed, i), so parallel workers do not sample the same parameters. Each trial records
+    its worker, with that seed, in its ``worker`` user attr.
+    """
+    url = options.storage_url
+    storage = open_storage(url, heartbeat=True)
+    gate = gate_for(storage_file(url), url)
+    store = artifact_store(url)
     for seed, seed_arms in groupby(arms, key=lambda arm: arm.seed):
-        todo = [arm for arm in seed_arms if remaining[arm.study_name] > 0]
-        if not todo:
-            continue
-        data = make_splits(raw, seed=seed, val_fraction=spec.val_fraction, device=options.device)
-        for arm in todo:
+        data = None
+        for arm in seed_arms:
+            sampler_seed = arm.seed if worker_index == 0 else derive_seed(arm.seed, worker_index)
             study = optuna.load_study(
                 study_name=arm.study_name,
-                storage=storage,
-                sampler=make_sampler(arm.sampler, arm.sampler_settings),  # storage keeps neither:
-                pruner=make_pruner(arm.pruner, arm.pruner_settings),  # rebuild both from the config
+                storage=storage,  # storage keeps neither sampler nor pruner: rebuild both from the config
+                sampler=make_sampler(arm.sampler, {**arm.sampler_settings, "seed": sampler_seed}),
+                pruner=make_pruner(arm.pruner, arm.pruner_settings),
             )
+            if count_finished(study) >= spec.trials:
+                continue
+            if data is None:
+                data = make_splits(raw, seed=seed, val_fraction=spec.val_fraction, device=options.device)
             objective = Objective(spec.objective, data, epochs=spec.epochs, seed=arm.seed)
-            done = spec.trials - remaining[arm.study_name]
-
-            def report(study: optuna.Study, trial: optuna.trial.FrozenTrial, arm: Arm = arm) -> None:
-                nonlocal done
-                if trial.state in FINISHED:
-                    done += 1
-                best = best_value(study) if done == spec.trials else None
-                on_trial(ArmProgress(arm, trial, done, spec.trials, best))
-
             run = with_trial_views(objective, store) if store is not None else objective  # + learning curves
-            study.optimize(run, n_trials=remaining[arm.study_name], callbacks=[report])
-    write_notes(storage, options.storage_url, spec.name)  # now with the verdict, once every arm is done
+            worker = WorkerId.this_process(worker_index, workers, sampler_seed)
+            run_arm(study, arm, run, budget=spec.trials, gate=gate, worker=worker, on_trial=on_trial)
+
+
+def run_arm(
+    study: optuna.Study,
+    arm: Arm,
+    objective: Callable[[optuna.Trial], float],
+    *,
+    budget: int,
+    gate: Gate,
+    worker: WorkerId,
+    on_trial: Callable[[ArmProgress], None],
+) -> None:
+    """Claim and run one trial at a time until the study has ``budget`` finished or running trials.
+
+    Under the gate: recover stale trials, count, and create the trial (inside ``optimize``); the trial
+    records its worker and releases the gate before training. Optuna's ``MaxTrialsCallback`` would count
+    after the fact and overshoot with several workers.
+    """
+    done = count_finished(study)
+    last: dict = {}
+
+    def started(trial: optuna.Trial) -> float:
+        trial.set_user_attr("worker", worker.to_attr())
+        gate.release()  # the trial exists and names its worker: others may count it now
+        try:
+            return objective(trial)
+        except (optuna.TrialPruned, TrialFailed):
+            raise
+        except Exception as exc:
+            raise TrialCrashed(study.study_name, trial.number, trial.params, exc) from exc
+
+    def ended(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
+        nonlocal done
+        done += trial.state in FINISHED
+        last.update(state=trial.state, reason=trial.user_attrs.get("end_reason"))
+        on_trial(ArmProgress(arm, trial, done, budget, best_value(study) if done >= budget else None))
+
+    failures = 0
+    while True:
+        gate.acquire()
+        try:
+            recover_stale_trials(study)
+            if len(study.get_trials(deepcopy=False, states=CLAIMED)) >= budget:
+                return
+            study.optimize(started, n_trials=1, catch=(TrialFailed,), callbacks=[ended])
+        finally:
+            gate.release()  # a no-op once the trial released it
+        failures = failures + 1 if last.get("state") == optuna.trial.TrialState.FAIL else 0
+        if failures >= MAX_FAILURES_IN_A_ROW:
+            raise RunStopped(
+                f"{failures} trials of {study.study_name} in a row could not run (the last: {last.get('reason')}); "
+                "finished trials are kept — shrink the search space or the batch size, then rerun"
+            )
 
 
 def refuse_changed_configs(storage: optuna.storages.BaseStorage, arms: list[Arm], url: str) -> None:

@@ -12,3 +12,17 @@ class UsageError(Exception):
 def choices_error(kind: str, value: object, choices: "list[str] | tuple[str, ...]") -> UsageError:
     """``unknown sampler 'tpee' (choose from: random, tpe, ...)``."""
     return UsageError(f"unknown {kind} {value!r} (choose from: {', '.join(choices)})")
+
+
+class Terminated(KeyboardInterrupt):
+    """SIGTERM, raised like Ctrl-C so that Optuna marks the running trial FAIL and storage stays consistent."""
+
+
+class TrialCrashed(Exception):
+    """A trial raised something we did not plan for: a bug to fix. Stops the run; the trial is FAIL."""
+
+    def __init__(self, study_name: str, number: int, params: dict, cause: BaseException) -> None:
+        super().__init__(
+            f"trial {number} of {study_name} raised {type(cause).__name__}: {cause} "
+            f"(params: {params}); it is marked FAIL — fix the cause, then rerun the same command to resume"
+        )

@@ -6,6 +6,7 @@ import optuna
 import torch
 
 from pipeline.data import Splits
+from pipeline.errors import Terminated
 from pipeline.models import count_parameters
 from pipeline.objectives import ObjectiveModule
 from pipeline.pruners import explain_pruning
@@ -16,9 +17,14 @@ from pipeline.training import Diverged, EpochResult, fit
 class Objective:
     """``objective(trial)``: suggest → build → train, reporting the validation loss after every epoch.
 
-    The trial's value is the validation loss after the last epoch. A diverging model (NaN or infinite
-    loss) ends as PRUNED with the reason stored in the ``end_reason`` user attr, so the study goes on
-    and samplers still learn that the region is bad.
+    The trial's value is the validation loss after the last epoch. Which failures a study survives,
+    each with the reason in the trial's ``end_reason`` user attr:
+
+    - pruned by the pruner, or diverged (NaN or infinite loss: exploding gradients end here) → PRUNED,
+      so samplers learn the region is bad;
+    - out of memory (CUDA or host) → ``TrialFailed``, which the driver lets end the trial FAIL;
+    - Ctrl-C / SIGTERM → recorded, then re-raised: Optuna marks the trial FAIL and the run stops;
+    - anything else is a bug: it propagates and stops the run.
     """
 
     def __init__(self, module: ObjectiveModule, data: Splits, *, epochs: int, seed: int) -> None:
@@ -31,23 +37,49 @@ class Objective:
         params = self.module.suggest(trial)
         torch_seed = derive_seed(self.seed, trial.number)  # same (seed, k) in every arm → same init
         torch.manual_seed(torch_seed)
-        model = self.module.build(params, self.data.input_shape, self.data.n_classes)
-        model = model.to(self.data.train.x.device)
         history: list[EpochResult] = []
+        n_params = 0
+
+        def end(reason: str) -> str:
+            record(trial, history, n_params=n_params, end_reason=reason)
+            return reason
+
         try:
+            model = self.module.build(params, self.data.input_shape, self.data.n_classes)
+            n_params = count_parameters(model)
+            model = model.to(self.data.train.x.device)
             for result in fit(model, self.data, params.training, epochs=self.epochs, seed=torch_seed):
                 history.append(result)
                 trial.report(result.val_loss, step=result.epoch)
                 if trial.should_prune():
                     raise optuna.TrialPruned(explain_pruning(trial.study, step=result.epoch, values=[r.val_loss for r in history]))
         except optuna.TrialPruned as exc:
-            record(trial, history, n_params=count_parameters(model), end_reason=str(exc))
+            end(str(exc))
             raise
-        except Diverged as exc:
-            record(trial, history, n_params=count_parameters(model), end_reason=str(exc))
-            raise optuna.TrialPruned(str(exc)) from None
-        record(trial, history, n_params=count_parameters(model))
+        except Diverged as exc:  # a result, not a crash: samplers learn the region is bad
+            raise optuna.TrialPruned(end(str(exc))) from None
+        except Exception as exc:
+            if not is_out_of_memory(exc):
+                raise
+            model = None  # drop our reference so the cache can really be freed
+            if torch.cuda.is_available():
+                torch.cuda.empty_cache()
+            raise TrialFailed(end(f"out of memory after {len(history)} epochs: {str(exc).splitlines()[0][:200]}")) from None
+        except KeyboardInterrupt as exc:
+            end(f"interrupted by {'SIGTERM' if isinstance(exc, Terminated) else 'SIGINT'} after {len(history)} epochs")
+            raise
+        record(trial, history, n_params=n_params)
         return history[-1].val_loss
+
+
+class TrialFailed(Exception):
+    """This trial cannot run (out of memory): it ends FAIL with its reason and the study goes on."""
+
+
+def is_out_of_memory(exc: BaseException) -> bool:
+    return isinstance(exc, torch.OutOfMemoryError) or (
+        isinstance(exc, RuntimeError) and ("out of memory" in str(exc) or "can't allocate memory" in str(exc))
+    )
 
 
 def record(trial: optuna.Trial, history: list[EpochResult], *, n_params: int, end_reason: str | None = None) -> None:

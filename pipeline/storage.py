@@ -1,12 +1,20 @@
 """Where studies live: resolve ``--storage`` to a URL, check it before anything is written, open it.
 
 The default is one SQLite file per study script, ``runs/<study>.db``, which optuna-dashboard and
-notebooks open directly. A bare path means an SQLite file at that path.
+notebooks open directly. A bare path means an SQLite file at that path, or Optuna's journal file when
+it ends in ``.log`` / ``.journal``; ``journal:///runs/x.log`` (relative) and ``journal:////abs/x.log``
+name a journal file explicitly, as ``sqlite:///`` URLs do.
+
+Which to use: SQLite for one to four local workers (the dashboard reads it while they write);
+the journal file for more local workers (appends, no database lock; no heartbeat, see recovery.py);
+PostgreSQL or MySQL for workers on several machines.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
+import warnings
 from pathlib import Path
 
 import optuna
@@ -17,7 +25,8 @@ from sqlalchemy.engine import make_url
 from pipeline.errors import UsageError
 
 RUNS_DIR = Path("runs")
-SCHEMES = ("sqlite", "postgresql", "mysql")
+SCHEMES = ("sqlite", "journal", "postgresql", "mysql")
+JOURNAL_SUFFIXES = (".log", ".journal")
 SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_BUSY_TIMEOUT_S = 60  # wait this long for another process's write lock before failing
 
@@ -33,6 +42,8 @@ def resolve_storage(text: str | None, study: str) -> str:
         url = default_storage(study)
     elif "://" in text:
         url = text
+    elif Path(text).suffix in JOURNAL_SUFFIXES:
+        url = f"journal:///{text}"
     else:
         url = f"sqlite:///{text}"
     scheme = url.split("://", 1)[0].split("+", 1)[0]
@@ -40,7 +51,26 @@ def resolve_storage(text: str | None, study: str) -> str:
         raise UsageError(f"unknown storage scheme {scheme!r} in {redact(url)} (use a file path or {', '.join(s + '://' for s in SCHEMES)})")
     if scheme == "sqlite":
         check_sqlite_path(sqlite_path(url))
+    elif scheme == "journal":
+        check_journal_path(journal_path(url))
     return url
+
+
+def journal_path(url: str) -> Path:
+    """The file behind a ``journal:///`` URL: three slashes then a relative path, four for an absolute one."""
+    path = url.split("://", 1)[1]
+    if not path.startswith("/") or path == "/":
+        raise UsageError(f"bad journal URL {url!r} (write journal:///relative/path.log or journal:////absolute/path.log)")
+    return Path(path[1:])
+
+
+def storage_file(url: str) -> Path | None:
+    """The local file holding the studies (SQLite or journal), or None (in-memory, database server)."""
+    if url.startswith("sqlite"):
+        return sqlite_path(url)
+    if url.startswith("journal"):
+        return journal_path(url)
+    return None
 
 
 def sqlite_path(url: str) -> Path | None:
@@ -52,15 +82,17 @@ def sqlite_path(url: str) -> Path | None:
 def artifact_dir(url: str) -> Path | None:
     """Where trial artifacts (learning curves) go: ``<file>-artifacts/`` beside an SQLite file,
     ``runs/<database>-artifacts/`` for a database server, None for an in-memory database."""
+    path = storage_file(url)
+    if path is not None:
+        return path.with_name(f"{path.stem}-artifacts")
     if url.startswith("sqlite"):
-        path = sqlite_path(url)
-        return path.with_name(f"{path.stem}-artifacts") if path else None
+        return None  # in-memory
     return RUNS_DIR / f"{make_url(url).database or 'optuna'}-artifacts"
 
 
 def report_dir(url: str) -> Path:
-    """Where HTML reports on the studies in ``url`` go: beside an SQLite file (runs/ by default), else runs/."""
-    path = sqlite_path(url) if url.startswith("sqlite") else None
+    """Where HTML reports on the studies in ``url`` go: beside a storage file (runs/ by default), else runs/."""
+    path = storage_file(url)
     return path.parent if path else RUNS_DIR
 
 
@@ -68,35 +100,68 @@ def check_sqlite_path(path: Path | None) -> None:
     """Refuse a path we could not create, or a file that is not an SQLite database, with what to do."""
     if path is None:
         return
+    if _check_file_path(path, example="study.db"):
+        with open(path, "rb") as f:
+            head = f.read(len(SQLITE_MAGIC))
+        if head and head != SQLITE_MAGIC:
+            raise UsageError(f"{path} is not an SQLite database (pass a new file path, or an existing study's .db)")
+
+
+def check_journal_path(path: Path) -> None:
+    """Refuse a journal path we could not create, or a file that is not an Optuna journal."""
+    if _check_file_path(path, example="study.log"):
+        with open(path, "rb") as f:
+            first = f.readline()
+        try:
+            ok = not first or "op_code" in json.loads(first)
+        except (ValueError, TypeError):
+            ok = False
+        if not ok:
+            raise UsageError(f"{path} is not an Optuna journal file (pass a new file path, or an existing study's .log)")
+
+
+def _check_file_path(path: Path, *, example: str) -> bool:
+    """Common checks for a storage file; True when it exists (its content is the caller's to check)."""
     parent = path.parent
     if not parent.is_dir():
         raise UsageError(f"storage directory {parent}/ does not exist (create it, or pass another --storage)")
     if path.exists():
         if path.is_dir():
-            raise UsageError(f"storage {path} is a directory (pass a file path such as {path}/study.db)")
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
-        if head and head != SQLITE_MAGIC:
-            raise UsageError(f"{path} is not an SQLite database (pass a new file path, or an existing study's .db)")
-        return
+            raise UsageError(f"storage {path} is a directory (pass a file path such as {path}/{example})")
+        return True
     try:
         with tempfile.NamedTemporaryFile(dir=parent):
             pass
     except OSError as exc:
         raise UsageError(f"cannot write in storage directory {parent}/ ({exc.strerror}); pass another --storage") from None
+    return False
 
 
-def open_storage(url: str) -> optuna.storages.BaseStorage:
-    """An Optuna RDB storage; a damaged SQLite file is refused as bad input, not a crash.
+def open_storage(url: str, *, heartbeat: bool = False) -> optuna.storages.BaseStorage:
+    """An Optuna storage for ``url``; a damaged SQLite file is refused as bad input, not a crash.
 
     SQLite files use write-ahead logging with ``synchronous=NORMAL``: every report and user attr is
     a commit, and this cut our per-trial storage cost from ~120 to ~75 ms here (see benchmarks/).
     A crash of our process loses nothing committed; a power cut may lose the last few commits.
+    ``heartbeat`` (for processes that run trials) turns on Optuna's heartbeat on RDB storages, so a trial
+    whose process was killed is failed and re-queued (see recovery.py).
     """
+    if url.startswith("journal"):
+        backend = optuna.storages.journal.JournalFileBackend(str(journal_path(url)))
+        return optuna.storages.JournalStorage(backend)
+    from pipeline.recovery import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MAX_RETRY
+
     sqlite = url.startswith("sqlite")
     kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if sqlite else {}
     try:
-        storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat API
+            beats = {
+                "heartbeat_interval": HEARTBEAT_INTERVAL_S,
+                "grace_period": GRACE_PERIOD_S,
+                "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
+            } if heartbeat else {}
+            storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs, **beats)
         if sqlite and sqlite_path(url) is not None:
             event.listen(storage.engine, "connect", _sqlite_pragmas)
             storage.engine.dispose()  # reconnect, so every pooled connection gets the pragmas

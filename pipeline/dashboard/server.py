@@ -21,7 +21,7 @@ import optuna_dashboard
 from pipeline.dashboard.notes import write_notes
 from pipeline.dashboard.trials import artifact_store
 from pipeline.errors import UsageError
-from pipeline.storage import open_storage, redact, report_dir, sqlite_path
+from pipeline.storage import open_storage, redact, report_dir, storage_file
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080
 REPORT_NAME = re.compile(r"[\w.-]+\.html")  # one file name, no path: nothing outside the report folder
@@ -54,7 +54,7 @@ def serve(url: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, on_li
     The study notes are refreshed first, so a verdict or report made since the last run shows up.
     ``on_listening`` gets the dashboard's address once the socket is bound (``port=0`` picks a free one).
     """
-    path = sqlite_path(url) if url.startswith("sqlite") else None
+    path = storage_file(url)
     if url.startswith("sqlite") and (path is None or not path.is_file()):
         raise UsageError(f"no study database at {path or redact(url)} (run 'tune compare STUDY' first, or pass --storage)")
     storage = open_storage(url)

@@ -1,0 +1,107 @@
+"""Crash recovery: a trial whose worker died is failed, with the reason, and retried with its parameters.
+
+How a RUNNING trial is judged stale (checked by a worker holding the storage's gate, before it counts
+the budget):
+
+- Every trial records its worker — host, PID and the process's start time — while that worker holds the
+  gate, before the gate is released. So a RUNNING trial seen under the gate *without* a worker record
+  was created by a worker that died in between: stale.
+- A RUNNING trial whose worker ran on this host is stale when that PID is gone, or now belongs to a
+  process that started later (a reused PID).
+- Trials of workers on other hosts are judged by Optuna's heartbeat on RDB storages (SQLite, PostgreSQL):
+  no heartbeat for ``grace_period`` seconds means stale. The journal file has no heartbeat, so a trial of
+  a dead worker on another host stays RUNNING there until someone resumes on that host.
+
+A stale trial is marked FAIL (with ``end_reason``) and re-queued once with the same parameters, by
+Optuna's ``RetryHeartbeatStaleTrialCallback``, so no finished trial is lost and the budget stays exact.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+import warnings
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import optuna
+
+RUNNING = optuna.trial.TrialState.RUNNING
+HEARTBEAT_INTERVAL_S = 10  # how often a running trial's heartbeat is written (RDB storages)
+GRACE_PERIOD_S = 30  # no heartbeat for this long: the trial's worker is gone
+MAX_RETRY = 1  # a trial killed twice is not tried a third time
+
+
+@dataclass(frozen=True)
+class WorkerId:
+    """Who runs a trial; stored on it as the ``worker`` user attr."""
+
+    index: int  # 0 .. count-1
+    count: int
+    sampler_seed: int
+    host: str
+    pid: int
+    started: int | None  # process start time in clock ticks since boot (Linux), to tell reused PIDs apart
+
+    @classmethod
+    def this_process(cls, index: int, count: int, sampler_seed: int) -> WorkerId:
+        return cls(index, count, sampler_seed, socket.gethostname(), os.getpid(), process_start(os.getpid()))
+
+    def to_attr(self) -> dict:
+        return asdict(self)
+
+
+def process_start(pid: int) -> int | None:
+    """Start time of process ``pid`` (field 22 of /proc/PID/stat), or None where that cannot be read."""
+    try:
+        stat = Path(f"/proc/{pid}/stat").read_text()
+    except OSError:
+        return None
+    return int(stat.rsplit(")", 1)[1].split()[19])
+
+
+def worker_is_gone(worker: dict) -> bool | None:
+    """True when the worker process is certainly dead, None when this host cannot tell."""
+    if worker.get("host") != socket.gethostname():
+        return None
+    pid = worker["pid"]
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except PermissionError:  # alive, someone else's
+        return False
+    started = process_start(pid)
+    return worker.get("started") is not None and started is not None and started != worker["started"]
+
+
+def recover_stale_trials(study: optuna.Study) -> list[int]:
+    """Fail and re-queue the RUNNING trials whose worker is gone. Call it holding the gate. Returns their numbers."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat API
+        if _has_heartbeat(study):
+            optuna.storages.fail_stale_trials(study)  # other hosts: no heartbeat for grace_period
+        retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
+    recovered = []
+    for trial in study.get_trials(deepcopy=False, states=(RUNNING,)):
+        worker = trial.user_attrs.get("worker")
+        if worker is None:
+            reason = "its worker stopped before recording itself"
+        elif worker_is_gone(worker):
+            reason = f"its worker (pid {worker['pid']} on {worker['host']}) died"
+        else:
+            continue
+        try:
+            study._storage.set_trial_user_attr(trial._trial_id, "end_reason", f"stale: {reason}; retried")
+        except optuna.exceptions.UpdateFinishedTrialError:
+            continue  # finished meanwhile: not stale after all
+        retry(study, trial)  # a WAITING copy with the same parameters (from the snapshot), picked up by the next ask()
+        study._storage.set_trial_state_values(trial._trial_id, optuna.trial.TrialState.FAIL)
+        recovered.append(trial.number)
+    return recovered
+
+
+def _has_heartbeat(study: optuna.Study) -> bool:
+    from optuna.storages._heartbeat import is_heartbeat_enabled
+
+    return is_heartbeat_enabled(study._storage)

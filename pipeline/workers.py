@@ -1,0 +1,136 @@
+"""Parallel workers on one machine: N processes share a comparison's studies through its storage.
+
+The parent creates every study first (driver.prepare), then starts ``python -m pipeline worker ...``
+N times — each its own process group, so a Ctrl-C reaches the parent only — and forwards SIGINT and
+SIGTERM to them. Progress is read from the storage. A worker killed outright (kill -9) is survivable:
+the others fail its trial and retry its parameters (recovery.py); a worker that stops on an error stops
+the run.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import optuna
+
+from pipeline.config import Arm, StudySpec
+from pipeline.driver import FINISHED, ArmProgress, RunOptions, RunStopped, best_value, finish, prepare
+from pipeline.errors import Terminated
+from pipeline.storage import open_storage
+
+POLL_S = 0.5
+EXIT_SIGNALLED = {signal.SIGINT: 130, signal.SIGTERM: 143}
+
+
+@dataclass(frozen=True)
+class WorkerCommand:
+    """Everything a worker process needs to rebuild the parent's exact study and options."""
+
+    study_ref: str  # a study script name or path, as load_study_spec takes it
+    spec: StudySpec
+    arms: list[Arm]
+    options: RunOptions
+
+    def argv(self, index: int, count: int) -> list[str]:
+        overrides = {
+            "trials": self.spec.trials, "epochs": self.spec.epochs, "seeds": self.spec.seeds,
+            "samplers": list(self.spec.samplers), "pruner": self.spec.pruner,
+            "pruner_settings": self.spec.pruner_settings, "val_fraction": self.spec.val_fraction,
+        }
+        threads = max(1, (os.cpu_count() or 1) // count)  # more torch threads than cores only thrash
+        argv = [
+            sys.executable, "-m", "pipeline", "worker", self.study_ref,
+            "--spec", json.dumps(overrides), "--arms", ",".join(a.study_name for a in self.arms),
+            "--storage", self.options.storage_url, "--device", str(self.options.device),
+            "--data-dir", str(self.options.data_dir), "--index", str(index), "--of", str(count),
+            "--threads", str(threads),
+        ]
+        return argv + ([] if self.options.download else ["--no-download"])
+
+
+def run_parallel(
+    command: WorkerCommand,
+    workers: int,
+    *,
+    on_start: Callable[[int], None] = lambda remaining: None,
+    on_trial: Callable[[ArmProgress], None] = lambda progress: None,
+) -> list[str]:
+    """Run the arms in ``workers`` processes; returns warnings (e.g. a worker that was killed)."""
+    spec, options = command.spec, command.options
+    _, remaining = prepare(spec, command.arms, options)
+    on_start(sum(remaining.values()))
+    received: list[int] = []
+    previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum)) for sig in EXIT_SIGNALLED}
+    processes = [subprocess.Popen(command.argv(i, workers), start_new_session=True) for i in range(workers)]
+    try:
+        codes = _supervise(processes, received, _Progress(spec, command.arms, options, on_trial))
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+        for p in processes:  # only if we got here by an exception of our own
+            if p.poll() is None:
+                p.terminate()
+                p.wait()
+    if received:
+        raise Terminated() if received[0] == signal.SIGTERM else KeyboardInterrupt()
+    failed = [(i, c) for i, c in enumerate(codes) if c not in (0, -signal.SIGKILL)]
+    if failed:  # name the worker that failed first, not one we stopped because of it
+        i, code = min(failed, key=lambda f: f[1] in EXIT_SIGNALLED.values())
+        raise RunStopped(f"worker {i} stopped with exit code {code} (its message is above); finished trials are kept — rerun to resume")
+    killed = [i for i, c in enumerate(codes) if c == -signal.SIGKILL]
+    finish(spec, options)
+    return [f"worker {i} was killed; the other workers failed its trial and retried its parameters" for i in killed]
+
+
+def _supervise(processes: list[subprocess.Popen], received: list[int], progress: _Progress) -> list[int]:
+    """Wait for every worker, forwarding signals; a worker stopping on an error stops the others."""
+    forwarded = 0
+    stopping = False
+    while any(p.poll() is None for p in processes):
+        while forwarded < len(received):
+            for p in processes:
+                if p.poll() is None:
+                    p.send_signal(received[forwarded])
+            forwarded += 1
+        if not stopping and any(p.returncode not in (None, 0, -signal.SIGKILL) for p in processes):
+            stopping = True  # an error in one worker is an error in all: stop the rest cleanly
+            for p in processes:
+                if p.poll() is None:
+                    p.send_signal(signal.SIGTERM)
+        progress.poll()
+        time.sleep(POLL_S)
+    progress.poll()
+    return [p.returncode for p in processes]
+
+
+class _Progress:
+    """Turns finished-trial counts read from the storage into the same ArmProgress events as one process."""
+
+    def __init__(self, spec: StudySpec, arms: list[Arm], options: RunOptions, on_trial) -> None:
+        self.storage = open_storage(options.storage_url)
+        self.arms, self.budget, self.on_trial = arms, spec.trials, on_trial
+        self.seen = {arm.study_name: self._finished(arm) for arm in arms}
+
+    def _finished(self, arm: Arm) -> list[optuna.trial.FrozenTrial]:
+        study_id = self.storage.get_study_id_from_name(arm.study_name)
+        return self.storage.get_all_trials(study_id, deepcopy=False, states=FINISHED)
+
+    def poll(self) -> None:
+        for arm in self.arms:
+            if len(self.seen[arm.study_name]) >= self.budget:
+                continue
+            finished = self._finished(arm)
+            for k in range(len(self.seen[arm.study_name]), len(finished)):
+                done = k + 1
+                best = None
+                if done >= self.budget:
+                    best = best_value(optuna.load_study(study_name=arm.study_name, storage=self.storage))
+                self.on_trial(ArmProgress(arm, finished[k], done, self.budget, best))
+            self.seen[arm.study_name] = finished
