@@ -53,11 +53,16 @@ class WorkerId:
 
 def process_start(pid: int) -> int | None:
     """Start time of process ``pid`` (field 22 of /proc/PID/stat), or None where that cannot be read."""
+    fields = _stat_fields(pid)
+    return int(fields[19]) if fields else None
+
+
+def _stat_fields(pid: int) -> list[str] | None:
+    """/proc/PID/stat after the command name: state first, start time 20th; None where unreadable."""
     try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     except OSError:
         return None
-    return int(stat.rsplit(")", 1)[1].split()[19])
 
 
 def worker_is_gone(worker: dict) -> bool | None:
@@ -71,8 +76,12 @@ def worker_is_gone(worker: dict) -> bool | None:
         return True
     except PermissionError:  # alive, someone else's
         return False
-    started = process_start(pid)
-    return worker.get("started") is not None and started is not None and started != worker["started"]
+    fields = _stat_fields(pid)
+    if fields is None:
+        return False  # no /proc: the PID answers, so assume it is ours
+    if fields[0] in ("Z", "X"):  # dead, not yet reaped by its parent
+        return True
+    return worker.get("started") is not None and int(fields[19]) != worker["started"]
 
 
 def recover_stale_trials(study: optuna.Study) -> list[int]:

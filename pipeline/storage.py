@@ -13,6 +13,7 @@ PostgreSQL or MySQL for workers on several machines.
 from __future__ import annotations
 
 import json
+import sqlite3
 import tempfile
 import warnings
 from pathlib import Path
@@ -27,7 +28,6 @@ from pipeline.errors import UsageError
 RUNS_DIR = Path("runs")
 SCHEMES = ("sqlite", "journal", "postgresql", "mysql")
 JOURNAL_SUFFIXES = (".log", ".journal")
-SQLITE_MAGIC = b"SQLite format 3\x00"
 SQLITE_BUSY_TIMEOUT_S = 60  # wait this long for another process's write lock before failing
 
 
@@ -100,11 +100,21 @@ def check_sqlite_path(path: Path | None) -> None:
     """Refuse a path we could not create, or a file that is not an SQLite database, with what to do."""
     if path is None:
         return
-    if _check_file_path(path, example="study.db"):
-        with open(path, "rb") as f:
-            head = f.read(len(SQLITE_MAGIC))
-        if head and head != SQLITE_MAGIC:
-            raise UsageError(f"{path} is not an SQLite database (pass a new file path, or an existing study's .db)")
+    if _check_file_path(path, example="study.db") and not _is_sqlite(path):
+        raise UsageError(f"{path} is not an SQLite database (pass a new file path, or an existing study's .db)")
+
+
+def _is_sqlite(path: Path) -> bool:
+    """Ask SQLite itself, read-only. (A plain open()/close() of the file would drop every POSIX lock this
+    process's open connections hold on it — SQLite's own file handling knows to avoid that.)"""
+    connection = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        connection.execute("pragma schema_version").fetchone()
+        return True
+    except sqlite3.DatabaseError:
+        return False
+    finally:
+        connection.close()
 
 
 def check_journal_path(path: Path) -> None:
@@ -166,9 +176,13 @@ def open_storage(url: str, *, heartbeat: bool = False) -> optuna.storages.BaseSt
             event.listen(storage.engine, "connect", _sqlite_pragmas)
             storage.engine.dispose()  # reconnect, so every pooled connection gets the pragmas
         return storage
+    except ImportError:
+        driver = {"postgresql": "psycopg2-binary", "mysql": "PyMySQL"}.get(url.split(":", 1)[0].split("+")[0], "its driver")
+        raise UsageError(f"storage {redact(url)} needs a database driver: .venv/bin/pip install {driver}") from None
     except sqlalchemy.exc.DatabaseError as exc:
-        reason = str(exc.orig) if getattr(exc, "orig", None) else type(exc).__name__
-        raise UsageError(f"cannot open storage {redact(url)}: {reason} (is it a damaged or foreign database?)") from None
+        reason = str(exc.orig).strip().splitlines()[0] if getattr(exc, "orig", None) else type(exc).__name__
+        hint = "is it a damaged or foreign database?" if sqlite else "is the server up and the URL right?"
+        raise UsageError(f"cannot open storage {redact(url)}: {_without_password(reason, url)} ({hint})") from None
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
@@ -176,6 +190,15 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.execute("PRAGMA journal_mode=WAL")
     cursor.execute("PRAGMA synchronous=NORMAL")
     cursor.close()
+
+
+def _without_password(text: str, url: str) -> str:
+    """A driver's message can quote the URL it was given: never let the password through."""
+    try:
+        password = make_url(url).password
+    except Exception:
+        return text
+    return text.replace(password, "***") if password else text
 
 
 def redact(url: str) -> str:

@@ -93,7 +93,7 @@ def _supervise(processes: list[subprocess.Popen], received: list[int], progress:
     """Wait for every worker, forwarding signals; a worker stopping on an error stops the others."""
     forwarded = 0
     stopping = False
-    while any(p.poll() is None for p in processes):
+    while [p.poll() for p in processes].count(None):  # poll every one: it also reaps the dead
         while forwarded < len(received):
             for p in processes:
                 if p.poll() is None:

@@ -1,5 +1,6 @@
 """Loading a comparison from SQLite into tidy tables."""
 
+import optuna
 import pytest
 from conftest import sqlite_url
 from handmade import FAIL, add_arm, pruned
@@ -48,3 +49,13 @@ def test_a_study_missing_from_storage_is_a_usage_error_that_names_what_is_there(
     assert study_names(url, "digits_mlp", where="c.db") == ["digits_mlp-random-seed0"]
     with pytest.raises(UsageError, match=r"no studies of 'cifar10_cnn' in c.db \(it holds: digits_mlp\)"):
         study_names(url, "cifar10_cnn", where="c.db")
+
+
+def test_a_study_with_only_running_trials_loads_as_numbers():
+    study = optuna.create_study(study_name="live")
+    study.set_user_attr("sampler", "random")
+    study.set_user_attr("seed", 0)
+    study.ask()
+    trials = load_trials(study._storage, ["live"])
+    assert trials.state.tolist() == ["RUNNING"]
+    assert trials.cum_seconds.tolist() == [0.0] and trials.duration_s.isna().all()

@@ -109,12 +109,17 @@ BAD_INPUT = [
     ("other epochs than stored", ["compare", "digits_mlp", "--trials", "3", "--seeds", "1", "--epochs", "3"], r"was run with another configuration \(epochs: stored 2, asked 3\)"),
     ("study script with a syntax error", ["compare", "{broken}"], r"broken.py:2: syntax error"),
     ("study script declaring no study", ["compare", "{empty}"], r"empty.py declares no study: define STUDY = StudySpec"),
+    ("zero workers", ["compare", "digits_mlp", "--workers", "0"], r"--workers: expected a positive integer, got '0'"),
+    ("text workers", ["run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--workers", "two"], r"--workers: expected a positive integer, got 'two'"),
 ]
 BAD_STORAGE = [
     ("unwritable storage directory", "/sys/x.db", r"cannot write in storage directory /sys/"),
     ("missing storage directory", "{tmp}/nowhere/x.db", r"storage directory .*/nowhere/ does not exist"),
     ("not an SQLite file", "{tmp}/notes.txt", r"notes.txt is not an SQLite database"),
     ("unknown storage scheme", "mongodb://localhost/x", r"unknown storage scheme 'mongodb'"),
+    ("truncated SQLite file", "{tmp}/half.db", r"half.db is not an SQLite database"),
+    ("not a journal file", "{tmp}/notes.log", r"notes.log is not an Optuna journal file"),
+    ("password in a storage URL", "postgresql://me:s3cret@127.0.0.1:1/optuna", r"postgresql://me:\*\*\*@127.0.0.1:1/optuna"),
 ]
 
 
@@ -148,7 +153,20 @@ def test_bad_input_is_one_line_exit_2_and_changes_nothing_stored(finished_db, tm
 @pytest.mark.parametrize("name, storage, message", BAD_STORAGE, ids=[b[0] for b in BAD_STORAGE])
 def test_bad_storage_is_one_line_exit_2_and_changes_nothing(tmp_path, name, storage, message):
     (tmp_path / "notes.txt").write_text("my notes")
+    (tmp_path / "notes.log").write_text("my log\n")
+    (tmp_path / "half.db").write_bytes(b"SQLite format 3\x00" + b"\x00" * 40)  # a header, then nothing
+    before = {p.name: p.read_bytes() for p in tmp_path.iterdir()}
     result = cli("compare", "digits_mlp", "--trials", "1", "--storage", storage.replace("{tmp}", str(tmp_path)))
     assert_refused(result, message)
-    assert (tmp_path / "notes.txt").read_text() == "my notes"
-    assert not (tmp_path / "nowhere").exists()
+    assert {p.name: p.read_bytes() for p in tmp_path.iterdir()} == before
+    assert "s3cret" not in result.stdout + result.stderr
+
+
+def test_many_workers_on_one_sqlite_file_get_a_warning_naming_the_journal(capsys):
+    from pipeline.cli import warn_about_workers
+
+    warn_about_workers(5, "sqlite:///runs/x.db")
+    err = capsys.readouterr().err
+    assert "5 workers share one SQLite file" in err and "--storage runs/NAME.log" in err
+    warn_about_workers(2, "journal:///runs/x.log")
+    assert capsys.readouterr().err == ""

@@ -52,3 +52,9 @@ def test_same_seed_same_results(tiny_data):
     b = [r.val_loss for r in fit(model(), tiny_data, p, epochs=2, seed=7)]
     c = [r.val_loss for r in fit(model(), tiny_data, p, epochs=2, seed=8)]
     assert a == b and a != c
+
+
+def test_a_loss_that_explodes_but_stays_finite_also_counts_as_diverged(tiny_data):
+    p = TrainingParams(lr=200.0, batch_size=64, optimizer="sgd", momentum=0.9)
+    with pytest.raises(Diverged, match=r"diverged at epoch 0: training loss exploded to \d"):
+        list(fit(model(), tiny_data, p, epochs=3, seed=0))

@@ -75,6 +75,9 @@ def load_tables(storage: Storage, study_names: list[str]) -> Tables:
     params = sorted({key for row in trial_rows for key in row if key.startswith("params_")})
     trials = pd.DataFrame(trial_rows, columns=COLUMNS + params)
     if len(trials):
+        # Columns of running trials are all None: make them numbers, or cumsum refuses the object dtype.
+        for column in ("epochs_run", "duration_s", "train_seconds", "value", "val_accuracy"):
+            trials[column] = pd.to_numeric(trials[column], errors="coerce").astype(float)
         by_study = trials.groupby("study_name", sort=False)
         trials["cum_epochs"] = by_study.epochs_run.cumsum()
         trials["cum_seconds"] = trials.duration_s.fillna(0.0).groupby(trials.study_name, sort=False).cumsum()

@@ -18,12 +18,23 @@ from pipeline.training.params import TrainingParams
 EVAL_CHUNK = 4096  # samples per forward pass when evaluating, to bound memory on large splits
 
 
-class Diverged(Exception):
-    """The loss became NaN or infinite; training this model further is pointless."""
+# A model that guesses uniformly scores ln(n_classes); a mean loss this many times higher means the
+# weights have blown up (exploding gradients often stay finite: losses of 1e30 are still numbers).
+DIVERGED_LOSS_FACTOR = 100
 
-    def __init__(self, epoch: int, what: str) -> None:
-        super().__init__(f"diverged at epoch {epoch}: {what} is not finite")
+
+class Diverged(Exception):
+    """The loss became NaN, infinite or absurdly large; training this model further is pointless."""
+
+    def __init__(self, epoch: int, what: str, value: float) -> None:
+        problem = "is not finite" if not math.isfinite(value) else f"exploded to {value:.3g}"
+        super().__init__(f"diverged at epoch {epoch}: {what} {problem}")
         self.epoch = epoch
+
+
+def check_loss(epoch: int, what: str, value: float, n_classes: int) -> None:
+    if not math.isfinite(value) or value > DIVERGED_LOSS_FACTOR * math.log(max(n_classes, 2)):
+        raise Diverged(epoch, what, value)
 
 
 @dataclass(frozen=True)
@@ -36,7 +47,8 @@ class EpochResult:
 
 
 def fit(model: nn.Module, data: Splits, p: TrainingParams, *, epochs: int, seed: int) -> Iterator[EpochResult]:
-    """Train ``model`` for up to ``epochs`` epochs, yielding after each one. Raises ``Diverged``."""
+    """Train ``model`` for up to ``epochs`` epochs, yielding after each one. Raises ``Diverged`` when the
+    training or validation loss is not finite or above ``DIVERGED_LOSS_FACTOR × ln(n_classes)``."""
     device = data.train.x.device
     generator = torch.Generator().manual_seed(seed)
     optimizer = make_optimizer(model, p)
@@ -44,11 +56,9 @@ def fit(model: nn.Module, data: Splits, p: TrainingParams, *, epochs: int, seed:
     for epoch in range(epochs):
         start = time.perf_counter()
         train_loss = train_epoch(model, data.train, optimizer, batch_size=p.batch_size, generator=generator)
-        if not math.isfinite(train_loss):
-            raise Diverged(epoch, "training loss")
+        check_loss(epoch, "training loss", train_loss, data.n_classes)
         val_loss, val_accuracy = evaluate(model, data.val)
-        if not math.isfinite(val_loss):
-            raise Diverged(epoch, "validation loss")
+        check_loss(epoch, "validation loss", val_loss, data.n_classes)
         if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             scheduler.step(val_loss)
         elif scheduler is not None:

@@ -1,0 +1,188 @@
+"""Runs that survive: parallel workers, kill -9, Ctrl-C and SIGTERM, concurrent dashboard reads — all with
+real processes on real SQLite and journal files."""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+
+import optuna
+import pytest
+
+from conftest import REPO
+from pipeline.storage import open_storage
+
+pytestmark = pytest.mark.slow
+STATES = optuna.trial.TrialState
+
+
+def tune(*args: str, cwd=REPO) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, "-m", "pipeline", *args, "--no-progress"], cwd=cwd,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
+    out, err = process.communicate(timeout=timeout)
+    return process.returncode, out, err
+
+
+_storages: dict = {}
+
+
+def trials_by_study(path) -> dict[str, list[optuna.trial.FrozenTrial]]:
+    """Read every study in ``path``, as the dashboard would, through one storage per file.
+
+    Never through resolve_storage: its check reads the file's header with open()/close(), and a close()
+    drops every POSIX lock this process holds on the file — including those of our open connections.
+    """
+    url = f"journal:///{path}" if path.suffix == ".log" else f"sqlite:///{path}"
+    storage = _storages.get(url) or _storages.setdefault(url, open_storage(url))
+    return {s.study_name: optuna.load_study(study_name=s.study_name, storage=storage).get_trials()
+            for s in optuna.get_all_study_summaries(storage)}
+
+
+def count(trials, *states) -> int:
+    return sum(t.state in states for t in trials)
+
+
+def wait_for(condition, timeout: float = 120, every: float = 0.05):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        value = condition()
+        if value:
+            return value
+        time.sleep(every)
+    raise AssertionError("timed out waiting")
+
+
+def running_trial(path, worker_index: int | None = None):
+    """A RUNNING trial that has recorded its worker (optionally: that worker's index), or None."""
+    if not path.exists():
+        return None
+    try:
+        studies = trials_by_study(path)
+    except Exception:  # the file is still being created
+        return None
+    for trials in studies.values():
+        for t in trials:
+            worker = t.user_attrs.get("worker")
+            if t.state == STATES.RUNNING and worker and worker_index in (None, worker["index"]):
+                return t
+    return None
+
+
+@pytest.mark.parametrize("filename", ["fresh.db", "fresh.log"])
+def test_four_workers_on_a_fresh_file_finish_exactly_the_budget(tmp_path, filename):
+    code, out, err = finish(tune("compare", "digits_mlp", "--trials", "5", "--seeds", "1", "--epochs", "1",
+                                 "--workers", "4", "--storage", str(tmp_path / filename)))
+    assert code == 0, err
+    assert "Traceback" not in err and "locked" not in err
+    for name, trials in trials_by_study(tmp_path / filename).items():
+        assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 5, name
+        assert count(trials, STATES.RUNNING, STATES.FAIL, STATES.WAITING) == 0, name
+        seeds = {t.user_attrs["worker"]["index"]: t.user_attrs["worker"]["sampler_seed"] for t in trials}
+        assert len(set(seeds.values())) == len(seeds)  # every worker samples with its own seed
+
+
+def test_independent_processes_started_together_on_a_new_file_do_not_race(tmp_path):
+    path = tmp_path / "together.db"
+    processes = [tune("run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "8", "--epochs", "1",
+                      "--storage", str(path)) for _ in range(4)]
+    results = [finish(p) for p in processes]
+    assert [code for code, _, _ in results] == [0, 0, 0, 0], [err for _, _, err in results]
+    (trials,) = trials_by_study(path).values()
+    assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 8
+    assert count(trials, STATES.RUNNING, STATES.FAIL) == 0
+
+
+def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
+    path = tmp_path / "kill.db"
+    parent = tune("run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "8", "--epochs", "8",
+                  "--workers", "2", "--storage", str(path))
+    victim = wait_for(lambda: running_trial(path, worker_index=1))
+    os.kill(victim.user_attrs["worker"]["pid"], signal.SIGKILL)
+    code, _, err = finish(parent)
+    assert code == 0, err
+    assert "worker 1 was killed" in err
+    (trials,) = trials_by_study(path).values()
+    killed = trials[victim.number]
+    assert killed.state == STATES.FAIL and killed.user_attrs["end_reason"].startswith("stale: its worker")
+    retries = [t for t in trials if t.number > killed.number and t.params == killed.params]
+    assert retries and retries[0].state in (STATES.COMPLETE, STATES.PRUNED)
+    assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 8 and count(trials, STATES.RUNNING) == 0
+
+
+def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):
+    path = tmp_path / "resume.db"
+    args = ("run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--trials", "5", "--epochs", "8", "--storage", str(path))
+    first = tune(*args)
+    victim = wait_for(lambda: running_trial(path) if running_trial(path) and running_trial(path).number >= 1 else None)
+    os.kill(first.pid, signal.SIGKILL)
+    first.communicate()
+    before = trials_by_study(path)["digits_mlp-tpe-seed0"]
+    finished_before = [(t.number, t.value) for t in before if t.state in (STATES.COMPLETE, STATES.PRUNED)]
+    assert before[victim.number].state == STATES.RUNNING  # what a dead process leaves behind
+    code, out, err = finish(tune(*args))
+    assert code == 0, err
+    trials = trials_by_study(path)["digits_mlp-tpe-seed0"]
+    assert trials[victim.number].state == STATES.FAIL
+    assert any(t.params == victim.params and t.state in (STATES.COMPLETE, STATES.PRUNED) for t in trials[victim.number + 1:])
+    assert all(trials[n].value == v for n, v in finished_before)  # no finished trial lost or changed
+    assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 5 and count(trials, STATES.RUNNING) == 0
+
+
+@pytest.mark.parametrize("sig, code, words, workers", [
+    (signal.SIGINT, 130, "stopped by Ctrl-C", "1"),
+    (signal.SIGTERM, 143, "stopped by SIGTERM", "2"),
+])
+def test_a_signal_stops_the_run_cleanly_and_a_rerun_completes_it(tmp_path, sig, code, words, workers):
+    path = tmp_path / "signal.db"
+    args = ("compare", "digits_mlp", "--trials", "6", "--seeds", "1", "--epochs", "8", "--workers", workers,
+            "--storage", str(path))
+    process = tune(*args)
+    wait_for(lambda: running_trial(path))
+    process.send_signal(sig)
+    got, _, err = finish(process)
+    assert got == code, err
+    assert "Traceback" not in err
+    assert err.strip().splitlines()[-1].startswith(words) and "rerun the same command to resume" in err
+    stopped = [t for trials in trials_by_study(path).values() for t in trials]
+    assert not any(t.state == STATES.RUNNING for t in stopped)  # storage consistent
+    assert any(t.state == STATES.FAIL and t.user_attrs.get("end_reason", "").startswith("interrupted by") for t in stopped)
+    again, _, err = finish(tune(*args))
+    assert again == 0, err
+    for trials in trials_by_study(path).values():
+        assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 6
+
+
+def test_the_dashboard_reads_sqlite_while_two_workers_write(tmp_path):
+    path = tmp_path / "live.db"
+    run = tune("compare", "digits_mlp", "--trials", "10", "--seeds", "1", "--epochs", "3", "--workers", "2",
+               "--storage", str(path))
+    wait_for(lambda: running_trial(path))
+    dashboard = subprocess.Popen([sys.executable, "-m", "pipeline", "dashboard", "--storage", str(path), "--port", "0"],
+                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        address = wait_for(lambda: re.search(r"(http://127\.0\.0\.1:\d+)", dashboard.stdout.readline()))
+        base = address.group(1)
+        reads = 0
+        while run.poll() is None:
+            summaries = json.load(urllib.request.urlopen(f"{base}/api/studies", timeout=30))["study_summaries"]
+            for s in summaries:
+                detail = json.load(urllib.request.urlopen(f"{base}/api/studies/{s['study_id']}", timeout=30))
+                assert "trials" in detail
+                reads += 1
+            time.sleep(0.2)
+    finally:
+        dashboard.send_signal(signal.SIGINT)
+        _, dashboard_err = dashboard.communicate(timeout=30)
+    code, _, err = finish(run)
+    assert code == 0, err
+    assert reads >= 4
+    assert "locked" not in err and "locked" not in dashboard_err
