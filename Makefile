@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: install demo dashboard test test-fast chromium fashion-data clean
+.PHONY: install demo dashboard test test-fast bench chromium fashion-data clean
 
 install: $(INSTALLED)
 
@@ -29,6 +29,15 @@ test: install chromium
 
 test-fast: install
 	$(BIN)/python -m pytest -m 'not slow'
+
+# Short budgets (a few minutes); each script's --help gives the full ones. Figures go to benchmarks/results/.
+bench: install
+	$(BIN)/python benchmarks/data_loading.py --epochs 1
+	$(BIN)/python benchmarks/overhead.py --trials 30
+	$(BIN)/python benchmarks/sampler_efficiency.py --seeds 3 --trials 20
+	$(BIN)/python benchmarks/pruning.py --seeds 3 --trials 20
+	$(BIN)/python benchmarks/parallel.py --trials 30
+	$(BIN)/python benchmarks/dashboard_views.py
 
 # The browser test drives Debian's chromium through playwright (never `playwright install`: it downloads).
 chromium:

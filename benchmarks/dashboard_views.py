@@ -7,6 +7,8 @@ hand vs with matplotlib's Agg backend.
 
 from __future__ import annotations
 
+import argparse
+
 import io
 import statistics
 import sys
@@ -79,10 +81,14 @@ def drawing_ms(repeat: int = 20) -> dict[str, float]:
 
 if __name__ == "__main__":
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    trials = int(sys.argv[1]) if len(sys.argv) > 1 else 40
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("trials", type=int, nargs="?", default=40, help="trials to time (default 40)")
+    parser.add_argument("--out", type=Path, default=_common.RESULTS, help="folder for the JSON file")
+    args = parser.parse_args()
+    trials = args.trials
     with tempfile.TemporaryDirectory() as tmp:
         views = views_ms(trials, Path(tmp))
     drawing = drawing_ms()
     for what, ms in {**views, **drawing}.items():
         print(f"{what}: {ms:.2f} ms")
-    _common.save("dashboard_views", {"trials": trials, "views_ms_per_trial": views, "drawing_ms": drawing})
+    _common.save("dashboard_views", {"trials": trials, "views_ms_per_trial": views, "drawing_ms": drawing}, out=args.out)

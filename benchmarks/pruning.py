@@ -1,0 +1,68 @@
+"""MedianPruner vs no pruning on digits_mlp: same sampler (TPE), same seeds, same budget of finished trials.
+
+Reports the epochs consumed, the wall time, and the final best validation loss per seed, with the Wilcoxon
+signed-rank test on the paired seeds (does pruning cost quality?).
+
+    python benchmarks/pruning.py [--seeds N] [--trials N] [--out DIR]   (full: --seeds 10 --trials 100)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import _common
+import optuna
+import torch
+
+from pipeline.analysis import analyze
+from pipeline.analysis.stats import compare_pairs
+from pipeline.driver import RunOptions, run_arms
+from pipeline.study_scripts import load_study_spec
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def run(spec, folder: Path, name: str):
+    url = f"sqlite:///{folder / f'{name}.db'}"
+    run_arms(spec, spec.arms(), RunOptions(url, torch.device("cpu")))
+    return analyze(url, spec.name).best.set_index("seed").sort_index()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=3, help="paired seeds (full: 10)")
+    parser.add_argument("--trials", type=int, default=20, help="finished trials per study (full: 100)")
+    parser.add_argument("--out", type=Path, default=_common.RESULTS, help="folder for the JSON file")
+    args = parser.parse_args()
+    base = dataclasses.replace(load_study_spec("digits_mlp"), seeds=args.seeds, trials=args.trials, samplers=("tpe",))
+    with tempfile.TemporaryDirectory() as tmp:
+        pruned = run(base, Path(tmp), "median")
+        unpruned = run(dataclasses.replace(base, pruner="none", pruner_settings={}), Path(tmp), "none")
+    test = compare_pairs(pruned.best_value, unpruned.best_value)
+    figures = {
+        "study": base.name, "sampler": "tpe", "seeds": args.seeds, "trials": args.trials, "epochs": base.epochs,
+        "pruner_settings": base.pruner_settings,
+        "epochs_consumed": {"median": int(pruned.epochs_run.sum()), "none": int(unpruned.epochs_run.sum())},
+        "wall_s": {"median": float(pruned.wall_seconds.sum()), "none": float(unpruned.wall_seconds.sum())},
+        "final_best_median": {"median": float(pruned.best_value.median()), "none": float(unpruned.best_value.median())},
+        "wilcoxon_p": None if test["p_value"] != test["p_value"] else test["p_value"],
+        "wins_ties_losses_of_pruning": [test["wins"], test["ties"], test["losses"]],
+        "target": "≥ 2× fewer epochs with no significant loss in final best",
+    }
+    figures["epochs_ratio"] = figures["epochs_consumed"]["none"] / figures["epochs_consumed"]["median"]
+    figures["wall_ratio"] = figures["wall_s"]["none"] / figures["wall_s"]["median"]
+    print(f"digits_mlp, TPE, {args.seeds} paired seeds × {args.trials} finished trials × ≤{base.epochs} epochs")
+    for arm in ("median", "none"):
+        print(f"  {arm:<7} pruner: {figures['epochs_consumed'][arm]:6d} epochs, {figures['wall_s'][arm]:7.1f} s, "
+              f"median final best {figures['final_best_median'][arm]:.4f}")
+    p = "n/a" if figures["wilcoxon_p"] is None else f"{figures['wilcoxon_p']:.3g}"
+    print(f"  pruning uses {figures['epochs_ratio']:.2f}× fewer epochs, {figures['wall_ratio']:.2f}× less time; "
+          f"final best Wilcoxon p = {p} (W/T/L {test['wins']}/{test['ties']}/{test['losses']})")
+    _common.save("pruning", figures, out=args.out)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,71 @@
+"""Random vs TPE on digits_mlp with paired seeds: how much sooner does TPE reach random's final best?
+
+Reports the speedup over random (trials — and epochs — TPE's median best-so-far needs to reach random's
+median final best, divided into random's budget), the Wilcoxon signed-rank p-value at 25/50/100% of the
+budget, and the final best validation loss per sampler (median [IQR]). Uses the analysis module.
+
+    python benchmarks/sampler_efficiency.py [--seeds N] [--trials N] [--out DIR]   (full: --seeds 10 --trials 100)
+"""
+
+from __future__ import annotations
+
+import argparse
+import dataclasses
+import tempfile
+from pathlib import Path
+
+import _common
+import optuna
+import torch
+
+from pipeline.analysis import analyze
+from pipeline.driver import RunOptions, run_arms
+from pipeline.study_scripts import load_study_spec
+
+optuna.logging.set_verbosity(optuna.logging.ERROR)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=3, help="paired seeds (full: 10)")
+    parser.add_argument("--trials", type=int, default=20, help="trials per study (full: 100)")
+    parser.add_argument("--out", type=Path, default=_common.RESULTS, help="folder for the JSON file")
+    args = parser.parse_args()
+    spec = dataclasses.replace(load_study_spec("digits_mlp"), seeds=args.seeds, trials=args.trials, samplers=("random", "tpe"))
+    with tempfile.TemporaryDirectory() as tmp:
+        url = f"sqlite:///{Path(tmp) / 'samplers.db'}"
+        run_arms(spec, spec.arms(), RunOptions(url, torch.device("cpu")))
+        result = analyze(url, spec.name)
+    speedup = result.speedup[result.speedup.sampler == "tpe"].set_index("axis")
+    tests = result.tests[result.tests.sampler == "tpe"].set_index("fraction")
+    table = result.table.set_index("sampler")
+    figures = {
+        "study": spec.name, "seeds": args.seeds, "trials": args.trials, "epochs": spec.epochs,
+        "speedup_trials": _number(speedup.loc["trial", "speedup"]),
+        "speedup_epochs": _number(speedup.loc["epochs", "speedup"]) if "epochs" in speedup.index else None,
+        "tpe_trials_to_reach_random_final_best": _number(speedup.loc["trial", "needed"]),
+        "wilcoxon": {f"{int(f * 100)}%": {"p_value": _number(r.p_value), "wins": int(r.wins), "ties": int(r.ties),
+                                          "losses": int(r.losses), "median_difference": _number(r.median_difference)}
+                     for f, r in tests.iterrows()},
+        "final_best": {s: {"median": r.best_value_median, "q1": r.best_value_q1, "q3": r.best_value_q3}
+                       for s, r in table.iterrows()},
+        "target": "speedup ≥ 2.5× with p < 0.05 at full budget",
+    }
+    print(f"digits_mlp, random vs TPE, {args.seeds} paired seeds × {args.trials} trials × ≤{spec.epochs} epochs")
+    reached = figures["speedup_trials"]
+    print(f"  speedup over random (trials): {'not reached' if reached is None else f'{reached:.2f}×'}"
+          f"  (TPE needs {figures['tpe_trials_to_reach_random_final_best']} trials)")
+    for fraction, w in figures["wilcoxon"].items():
+        p = "n/a" if w["p_value"] is None else f"{w['p_value']:.3g}"
+        print(f"  at {fraction:>4} of the budget: Wilcoxon p = {p}, W/T/L {w['wins']}/{w['ties']}/{w['losses']}")
+    for sampler, b in figures["final_best"].items():
+        print(f"  {sampler:<7} final best val loss {b['median']:.4f} [{b['q1']:.4f}–{b['q3']:.4f}]")
+    _common.save("sampler_efficiency", figures, out=args.out)
+
+
+def _number(value) -> float | None:
+    return None if value is None or value != value else float(value)  # NaN → None in JSON
+
+
+if __name__ == "__main__":
+    main()
