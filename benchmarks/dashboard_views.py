@@ -11,7 +11,6 @@ import argparse
 
 import io
 import statistics
-import sys
 import tempfile
 import time
 from pathlib import Path
