@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import datetime
 import json
 import os
@@ -13,6 +14,15 @@ import torch
 
 RESULTS = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere in the repo
+
+
+def seeds_and_trials(doc: str) -> argparse.Namespace:
+    """``--seeds``, ``--trials`` and ``--out``: the arguments of the benchmarks that run paired-seed studies."""
+    parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--seeds", type=int, default=3, help="paired seeds (full: 10)")
+    parser.add_argument("--trials", type=int, default=20, help="finished trials per study (full: 100)")
+    parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON file")
+    return parser.parse_args()
 
 
 def machine() -> dict:

@@ -8,7 +8,6 @@ signed-rank test on the paired seeds (does pruning cost quality?).
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import tempfile
 from pathlib import Path
@@ -32,11 +31,7 @@ def run(spec, folder: Path, name: str):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=3, help="paired seeds (full: 10)")
-    parser.add_argument("--trials", type=int, default=20, help="finished trials per study (full: 100)")
-    parser.add_argument("--out", type=Path, default=_common.RESULTS, help="folder for the JSON file")
-    args = parser.parse_args()
+    args = _common.seeds_and_trials(__doc__)
     base = dataclasses.replace(load_study_spec("digits_mlp"), seeds=args.seeds, trials=args.trials, samplers=("tpe",))
     with tempfile.TemporaryDirectory() as tmp:
         pruned = run(base, Path(tmp), "median")

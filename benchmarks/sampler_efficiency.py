@@ -9,7 +9,6 @@ budget, and the final best validation loss per sampler (median [IQR]). Uses the 
 
 from __future__ import annotations
 
-import argparse
 import dataclasses
 import tempfile
 from pathlib import Path
@@ -26,11 +25,7 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seeds", type=int, default=3, help="paired seeds (full: 10)")
-    parser.add_argument("--trials", type=int, default=20, help="trials per study (full: 100)")
-    parser.add_argument("--out", type=Path, default=_common.RESULTS, help="folder for the JSON file")
-    args = parser.parse_args()
+    args = _common.seeds_and_trials(__doc__)
     spec = dataclasses.replace(load_study_spec("digits_mlp"), seeds=args.seeds, trials=args.trials, samplers=("random", "tpe"))
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'samplers.db'}"
