@@ -84,8 +84,8 @@ def prepare(spec: StudySpec, arms: list[Arm], options: RunOptions) -> tuple[RawD
     study name, how many finished trials it still needs."""
     raw = load_raw(spec.dataset, options.data_dir, download=options.download)  # missing data: stop before writing
     url = options.storage_url
-    storage = open_storage(url)
-    with gate_for(storage_file(url), url):
+    with gate_for(storage_file(url), url):  # creating a new file's schema races with other processes
+        storage = open_storage(url)
         refuse_changed_configs(storage, arms, url)
         studies = {arm.study_name: create_study(storage, arm, spec, raw) for arm in arms}
         remaining = {name: max(0, spec.trials - count_finished(study)) for name, study in studies.items()}
