@@ -26,7 +26,7 @@ from pipeline.data import RawData, load_raw, make_splits
 from pipeline.errors import TrialCrashed, UsageError
 from pipeline.gate import Gate, gate_for
 from pipeline.objective import Objective, TrialFailed
-from pipeline.pruners import make_pruner
+from pipeline.pruners import first_prunable_step, make_pruner
 from pipeline.recovery import WorkerId, recover_stale_trials
 from pipeline.samplers import make_sampler
 from pipeline.seeds import derive_seed
@@ -131,7 +131,8 @@ def run_worker(
                 continue
             if data is None:
                 data = make_splits(raw, seed=seed, val_fraction=spec.val_fraction, device=options.device)
-            objective = Objective(spec.objective, data, epochs=spec.epochs, seed=arm.seed)
+            objective = Objective(spec.objective, data, epochs=spec.epochs, seed=arm.seed,
+                                  prune_from=first_prunable_step(arm.pruner, arm.pruner_settings))
             run = with_trial_views(objective, store) if store is not None else objective  # + learning curves
             worker = WorkerId.this_process(worker_index, workers, sampler_seed)
             run_arm(study, arm, run, budget=spec.trials, gate=gate, worker=worker, on_trial=on_trial)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import time
+
 import optuna
 import torch
 
@@ -25,13 +27,17 @@ class Objective:
     - out of memory (CUDA or host) → ``TrialFailed``, which the driver lets end the trial FAIL;
     - Ctrl-C / SIGTERM → recorded, then re-raised: Optuna marks the trial FAIL and the run stops;
     - anything else is a bug: it propagates and stops the run.
+
+    ``prune_from`` is the first epoch at which the pruner can prune (the end of its warmup): asking
+    before then would cost a storage read per epoch for an answer known to be no.
     """
 
-    def __init__(self, module: ObjectiveModule, data: Splits, *, epochs: int, seed: int) -> None:
+    def __init__(self, module: ObjectiveModule, data: Splits, *, epochs: int, seed: int, prune_from: int = 0) -> None:
         self.module = module
         self.data = data
         self.epochs = epochs
         self.seed = seed
+        self.prune_from = prune_from
 
     def __call__(self, trial: optuna.Trial) -> float:
         params = self.module.suggest(trial)
@@ -39,20 +45,24 @@ class Objective:
         torch.manual_seed(torch_seed)
         history: list[EpochResult] = []
         n_params = 0
+        training = 0.0  # seconds building, training and evaluating the model; Optuna's calls not included
 
         def end(reason: str) -> str:
-            record(trial, history, n_params=n_params, end_reason=reason)
+            record(trial, history, n_params=n_params, train_seconds=training, end_reason=reason)
             return reason
 
         try:
+            start = time.perf_counter()
             model = self.module.build(params, self.data.input_shape, self.data.n_classes)
             n_params = count_parameters(model)
             model = model.to(self.data.train.x.device)
             for result in fit(model, self.data, params.training, epochs=self.epochs, seed=torch_seed):
+                training += time.perf_counter() - start
                 history.append(result)
                 trial.report(result.val_loss, step=result.epoch)
-                if trial.should_prune():
+                if result.epoch >= self.prune_from and trial.should_prune():
                     raise optuna.TrialPruned(explain_pruning(trial.study, step=result.epoch, values=[r.val_loss for r in history]))
+                start = time.perf_counter()
         except optuna.TrialPruned as exc:
             end(str(exc))
             raise
@@ -68,7 +78,7 @@ class Objective:
         except KeyboardInterrupt as exc:
             end(f"interrupted by {'SIGTERM' if isinstance(exc, Terminated) else 'SIGINT'} after {len(history)} epochs")
             raise
-        record(trial, history, n_params=n_params)
+        record(trial, history, n_params=n_params, train_seconds=training)
         return history[-1].val_loss
 
 
@@ -82,13 +92,15 @@ def is_out_of_memory(exc: BaseException) -> bool:
     )
 
 
-def record(trial: optuna.Trial, history: list[EpochResult], *, n_params: int, end_reason: str | None = None) -> None:
+def record(
+    trial: optuna.Trial, history: list[EpochResult], *, n_params: int, train_seconds: float, end_reason: str | None = None
+) -> None:
     """Store what a trial did as user attrs (read back by the summary, notebooks and the dashboard)."""
     attrs = {
         "val_accuracy": history[-1].val_accuracy if history else None,
         "n_params": n_params,
         "epochs_run": len(history),
-        "train_seconds": round(sum(r.seconds for r in history), 4),
+        "train_seconds": round(train_seconds, 4),
         "train_loss": [r.train_loss for r in history],
         "val_loss": [r.val_loss for r in history],
     }

@@ -51,6 +51,12 @@ def make_pruner(name: str, settings: dict[str, Any]) -> optuna.pruners.BasePrune
         raise UsageError(f"bad setting for pruner {name!r}: {exc}") from None
 
 
+def first_prunable_step(name: str, settings: dict[str, Any]) -> int:
+    """The first step (epoch) at which pruner ``name`` can answer "prune": the end of its warmup.
+    Median and percentile pruners say no before ``n_warmup_steps`` whatever the other trials did."""
+    return int(settings.get("n_warmup_steps", 0)) if name in ("median", "percentile") else 0
+
+
 def parse_pruner(text: str) -> tuple[str, dict[str, Any]]:
     """``"median:n_warmup_steps=3,n_startup_trials=5"`` → ``("median", {...})``; numbers become numbers."""
     name, _, rest = text.partition(":")

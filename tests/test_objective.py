@@ -38,6 +38,7 @@ def test_each_trial_stores_what_it_did(tiny_data):
     assert attrs["n_params"] == 64 * 32 + 32 + 32 * 10 + 10
     assert 0.5 < attrs["val_accuracy"] <= 1.0
     assert attrs["train_seconds"] > 0
+    assert attrs["train_seconds"] <= study.trials[0].duration.total_seconds()  # Optuna's own calls are not counted
     assert len(attrs["train_loss"]) == len(attrs["val_loss"]) == 3
     assert "end_reason" not in attrs
 
@@ -63,6 +64,26 @@ def test_median_pruner_prunes_bad_trials_after_warmup_epochs(tiny_data):
     assert states[:2] == [COMPLETE, COMPLETE]
     assert states[2:] == [PRUNED, PRUNED]
     assert all(max(t.intermediate_values) == 1 for t in study.trials[2:])  # first chance after the warmup
+
+
+class AskedAt(optuna.pruners.BasePruner):
+    """A real pruner that never prunes and remembers at which steps it was asked."""
+
+    def __init__(self):
+        self.steps = []
+
+    def prune(self, study, trial):
+        self.steps.append(trial.last_step)
+        return False
+
+
+def test_the_pruner_is_not_asked_before_the_first_epoch_it_could_prune(tiny_data):
+    pruner = AskedAt()
+    study = study_with(pruner=pruner)
+    study.enqueue_trial(ADAM)
+    study.optimize(Objective(mlp, tiny_data, epochs=4, seed=0, prune_from=2), n_trials=1)
+    assert pruner.steps == [2, 3]
+    assert sorted(study.trials[0].intermediate_values) == [0, 1, 2, 3]  # every epoch is still reported
 
 
 @pytest.mark.filterwarnings("ignore:Fixed parameter lr:UserWarning")  # 1e6 is outside the space on purpose

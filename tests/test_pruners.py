@@ -2,7 +2,7 @@ import optuna
 import pytest
 
 from pipeline.errors import UsageError
-from pipeline.pruners import PRUNERS, explain_pruning, make_pruner, parse_pruner, pruner_settings
+from pipeline.pruners import PRUNERS, explain_pruning, first_prunable_step, make_pruner, parse_pruner, pruner_settings
 
 
 def test_parse_pruner_reads_name_and_numeric_settings():
@@ -35,6 +35,23 @@ def test_median_pruner_from_settings_really_prunes():
     bad = study.ask()
     bad.report(5.0, 0)
     assert bad.should_prune()
+
+
+@pytest.mark.parametrize("name", ["median", "percentile"])
+def test_before_its_first_prunable_step_a_pruner_never_prunes_even_a_hopeless_trial(name):
+    settings = pruner_settings(name, {"n_startup_trials": 1, "n_warmup_steps": 3}, epochs=6)
+    study = optuna.create_study(pruner=make_pruner(name, settings))
+    good = study.ask()
+    for step in range(6):
+        good.report(0.1, step)
+    study.tell(good, 0.1)
+    hopeless = study.ask()
+    answers = []
+    for step in range(6):
+        hopeless.report(50.0, step)
+        answers.append(hopeless.should_prune())
+    first = first_prunable_step(name, settings)
+    assert answers == [False] * first + [True] * (6 - first)
 
 
 @pytest.mark.parametrize("text, message", [
