@@ -1,8 +1,10 @@
 """Parallel workers on one machine: N processes share a comparison's studies through its storage.
 
 The parent creates every study first (driver.prepare), then starts ``python -m pipeline worker ...``
-N times — each its own process group, so a Ctrl-C reaches the parent only — and forwards SIGINT and
-SIGTERM to them. Progress is read from the storage. A worker killed outright (kill -9) is survivable:
+N − 1 times — each its own process group, so a Ctrl-C reaches the parent only — and runs trials itself as
+worker 0 while they start (a new process spends seconds importing torch before its first trial). Between
+its trials, and after its last, it reads progress from the storage and watches the others; SIGINT and
+SIGTERM stop its own trial and are forwarded to them. A worker killed outright (kill -9) is survivable:
 the others fail its trial and retry its parameters (recovery.py); a worker that stops on an error stops
 the run.
 """
@@ -19,9 +21,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 import optuna
+import torch
 
 from pipeline.config import Arm, StudySpec
-from pipeline.driver import FINISHED, ArmProgress, RunOptions, RunStopped, best_value, finish, prepare
+from pipeline.driver import FINISHED, ArmProgress, RunOptions, RunStopped, best_value, finish, prepare, run_worker
 from pipeline.errors import Terminated
 from pipeline.storage import open_storage
 
@@ -44,13 +47,12 @@ class WorkerCommand:
             "samplers": list(self.spec.samplers), "pruner": self.spec.pruner,
             "pruner_settings": self.spec.pruner_settings, "val_fraction": self.spec.val_fraction,
         }
-        threads = max(1, (os.cpu_count() or 1) // count)  # more torch threads than cores only thrash
         argv = [
             sys.executable, "-m", "pipeline", "worker", self.study_ref,
             "--spec", json.dumps(overrides), "--arms", ",".join(a.study_name for a in self.arms),
             "--storage", self.options.storage_url, "--device", str(self.options.device),
             "--data-dir", str(self.options.data_dir), "--index", str(index), "--of", str(count),
-            "--threads", str(threads),
+            "--threads", str(torch_threads(count)),
         ]
         return argv + ([] if self.options.download else ["--no-download"])
 
@@ -62,31 +64,63 @@ def run_parallel(
     on_start: Callable[[int], None] = lambda remaining: None,
     on_trial: Callable[[ArmProgress], None] = lambda progress: None,
 ) -> list[str]:
-    """Run the arms in ``workers`` processes; returns warnings (e.g. a worker that was killed)."""
+    """Run the arms in ``workers`` processes, this one included; returns warnings (e.g. a worker that was killed)."""
     spec, options = command.spec, command.options
-    _, remaining = prepare(spec, command.arms, options)
+    raw, remaining = prepare(spec, command.arms, options)
     on_start(sum(remaining.values()))
+    processes = {i: subprocess.Popen(command.argv(i, workers), start_new_session=True) for i in range(1, workers)}
+    progress = _Progress(spec, command.arms, options, on_trial)
     received: list[int] = []
-    previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum)) for sig in EXIT_SIGNALLED}
-    processes = [subprocess.Popen(command.argv(i, workers), start_new_session=True) for i in range(workers)]
+
+    def between_trials(_: ArmProgress) -> None:
+        progress.poll()  # every worker's trials, this one's included
+        if _failed(processes):
+            raise _OtherWorkerFailed()
+
     try:
-        codes = _supervise(processes, received, _Progress(spec, command.arms, options, on_trial))
+        threads = torch.get_num_threads()
+        torch.set_num_threads(torch_threads(workers))
+        try:
+            run_worker(spec, command.arms, options, raw=raw, worker_index=0, workers=workers, on_trial=between_trials)
+        except _OtherWorkerFailed:
+            pass  # _supervise stops the rest; its exit code is reported below
+        except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM raised as Terminated, during our own trial
+            received.append(signal.SIGTERM if isinstance(exc, Terminated) else signal.SIGINT)
+        finally:
+            torch.set_num_threads(threads)
+        previous = {sig: signal.signal(sig, lambda signum, _frame: received.append(signum)) for sig in EXIT_SIGNALLED}
+        try:
+            codes = _supervise(list(processes.values()), received, progress)
+        finally:
+            for sig, handler in previous.items():
+                signal.signal(sig, handler)
     finally:
-        for sig, handler in previous.items():
-            signal.signal(sig, handler)
-        for p in processes:  # only if we got here by an exception of our own
+        for p in processes.values():  # only if we got here by an exception of our own
             if p.poll() is None:
                 p.terminate()
                 p.wait()
     if received:
         raise Terminated() if received[0] == signal.SIGTERM else KeyboardInterrupt()
-    failed = [(i, c) for i, c in enumerate(codes) if c not in (0, -signal.SIGKILL)]
+    failed = [(i, c) for i, c in zip(processes, codes) if c not in (0, -signal.SIGKILL)]
     if failed:  # name the worker that failed first, not one we stopped because of it
         i, code = min(failed, key=lambda f: f[1] in EXIT_SIGNALLED.values())
         raise RunStopped(f"worker {i} stopped with exit code {code} (its message is above); finished trials are kept — rerun to resume")
-    killed = [i for i, c in enumerate(codes) if c == -signal.SIGKILL]
+    killed = [i for i, c in zip(processes, codes) if c == -signal.SIGKILL]
     finish(spec, options)
     return [f"worker {i} was killed; the other workers failed its trial and retried its parameters" for i in killed]
+
+
+def torch_threads(workers: int) -> int:
+    """Torch threads per worker: the cores shared out (more threads than cores only thrash)."""
+    return max(1, (os.cpu_count() or 1) // workers)
+
+
+class _OtherWorkerFailed(Exception):
+    """Raised between this process's trials to stop them: another worker stopped on an error."""
+
+
+def _failed(processes: dict[int, subprocess.Popen]) -> bool:
+    return any(p.poll() not in (None, 0, -signal.SIGKILL) for p in processes.values())
 
 
 def _supervise(processes: list[subprocess.Popen], received: list[int], progress: _Progress) -> list[int]:
@@ -114,13 +148,15 @@ class _Progress:
     """Turns finished-trial counts read from the storage into the same ArmProgress events as one process."""
 
     def __init__(self, spec: StudySpec, arms: list[Arm], options: RunOptions, on_trial) -> None:
-        self.storage = open_storage(options.storage_url)
+        storage = open_storage(options.storage_url)
+        # A Study reads through Optuna's trial cache: each poll fetches only trials that changed, not the
+        # whole history (which would take CPU from the workers on a small machine).
+        self.studies = {arm.study_name: optuna.load_study(study_name=arm.study_name, storage=storage) for arm in arms}
         self.arms, self.budget, self.on_trial = arms, spec.trials, on_trial
         self.seen = {arm.study_name: self._finished(arm) for arm in arms}
 
     def _finished(self, arm: Arm) -> list[optuna.trial.FrozenTrial]:
-        study_id = self.storage.get_study_id_from_name(arm.study_name)
-        return self.storage.get_all_trials(study_id, deepcopy=False, states=FINISHED)
+        return self.studies[arm.study_name].get_trials(deepcopy=False, states=FINISHED)
 
     def poll(self) -> None:
         for arm in self.arms:
@@ -131,6 +167,6 @@ class _Progress:
                 done = k + 1
                 best = None
                 if done >= self.budget:
-                    best = best_value(optuna.load_study(study_name=arm.study_name, storage=self.storage))
+                    best = best_value(self.studies[arm.study_name])
                 self.on_trial(ArmProgress(arm, finished[k], done, self.budget, best))
             self.seen[arm.study_name] = finished

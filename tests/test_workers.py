@@ -79,8 +79,9 @@ def running_trial(path, worker_index: int | None = None):
 
 @pytest.mark.parametrize("filename", ["fresh.db", "fresh.log"])
 def test_four_workers_on_a_fresh_file_finish_exactly_the_budget(tmp_path, filename):
-    code, out, err = finish(tune("compare", "digits_mlp", "--trials", "5", "--seeds", "1", "--epochs", "1",
-                                 "--workers", "4", "--storage", str(tmp_path / filename)))
+    parent = tune("compare", "digits_mlp", "--trials", "5", "--seeds", "1", "--epochs", "1",
+                  "--workers", "4", "--storage", str(tmp_path / filename))
+    code, out, err = finish(parent)
     assert code == 0, err
     assert "Traceback" not in err and "locked" not in err
     for name, trials in trials_by_study(tmp_path / filename).items():
@@ -88,6 +89,8 @@ def test_four_workers_on_a_fresh_file_finish_exactly_the_budget(tmp_path, filena
         assert count(trials, STATES.RUNNING, STATES.FAIL, STATES.WAITING) == 0, name
         seeds = {t.user_attrs["worker"]["index"]: t.user_attrs["worker"]["sampler_seed"] for t in trials}
         assert len(set(seeds.values())) == len(seeds)  # every worker samples with its own seed
+        by_parent = [t for t in trials if t.user_attrs["worker"]["pid"] == parent.pid]
+        assert by_parent and all(t.user_attrs["worker"]["index"] == 0 for t in by_parent)  # it works while the others start
 
 
 def test_independent_processes_started_together_on_a_new_file_do_not_race(tmp_path):
@@ -103,7 +106,8 @@ def test_independent_processes_started_together_on_a_new_file_do_not_race(tmp_pa
 
 def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
     path = tmp_path / "kill.db"
-    parent = tune("run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "8", "--epochs", "8",
+    # The parent is worker 0 and starts at once; worker 1 needs a few seconds of start-up: leave it trials.
+    parent = tune("run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "60", "--epochs", "8",
                   "--workers", "2", "--storage", str(path))
     victim = wait_for(lambda: running_trial(path, worker_index=1))
     os.kill(victim.user_attrs["worker"]["pid"], signal.SIGKILL)
@@ -115,7 +119,7 @@ def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
     assert killed.state == STATES.FAIL and killed.user_attrs["end_reason"].startswith("stale: its worker")
     retries = [t for t in trials if t.number > killed.number and t.params == killed.params]
     assert retries and retries[0].state in (STATES.COMPLETE, STATES.PRUNED)
-    assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 8 and count(trials, STATES.RUNNING) == 0
+    assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 60 and count(trials, STATES.RUNNING) == 0
 
 
 def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):
