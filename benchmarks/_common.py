@@ -16,12 +16,15 @@ RESULTS = Path(__file__).resolve().parent / "results"
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))  # run from anywhere in the repo
 
 
-def seeds_and_trials(doc: str) -> argparse.Namespace:
-    """``--seeds``, ``--trials`` and ``--out``: the arguments of the benchmarks that run paired-seed studies."""
+def seeds_and_trials(doc: str, *, pruner: bool = False) -> argparse.Namespace:
+    """``--seeds``, ``--trials`` and ``--out`` (and ``--pruner``): the arguments of the benchmarks that run
+    paired-seed studies."""
     parser = argparse.ArgumentParser(description=doc, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seeds", type=int, default=3, help="paired seeds (full: 10)")
     parser.add_argument("--trials", type=int, default=20, help="finished trials per study (full: 100)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON file")
+    if pruner:
+        parser.add_argument("--pruner", metavar="NAME:key=value,...", help="pruner to compare with none (default: the study's)")
     return parser.parse_args()
 
 

@@ -3,12 +3,14 @@
 Reports the epochs consumed, the wall time, and the final best validation loss per seed, with the Wilcoxon
 signed-rank test on the paired seeds (does pruning cost quality?).
 
-    python benchmarks/pruning.py [--seeds N] [--trials N] [--out DIR]   (full: --seeds 10 --trials 100)
+    python benchmarks/pruning.py [--seeds N] [--trials N] [--pruner NAME:key=value] [--out DIR]
+    (full: --seeds 10 --trials 100; --pruner defaults to the study's own, e.g. successive_halving to try another)
 """
 
 from __future__ import annotations
 
 import dataclasses
+import sys
 import tempfile
 from pathlib import Path
 
@@ -19,6 +21,8 @@ import torch
 from pipeline.analysis import analyze
 from pipeline.analysis.stats import compare_pairs
 from pipeline.driver import RunOptions, run_arms
+from pipeline.errors import UsageError
+from pipeline.pruners import parse_pruner, pruner_settings
 from pipeline.study_scripts import load_study_spec
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -31,27 +35,35 @@ def run(spec, folder: Path, name: str):
 
 
 def main() -> None:
-    args = _common.seeds_and_trials(__doc__)
-    base = dataclasses.replace(load_study_spec("digits_mlp"), seeds=args.seeds, trials=args.trials, samplers=("tpe",))
+    args = _common.seeds_and_trials(__doc__, pruner=True)
+    study = load_study_spec("digits_mlp")
+    try:
+        name, overrides = parse_pruner(args.pruner) if args.pruner else (study.pruner, study.pruner_settings)
+        settings = pruner_settings(name, overrides, epochs=study.epochs)
+    except UsageError as exc:
+        sys.exit(f"error: {exc}")
+    base = dataclasses.replace(study, seeds=args.seeds, trials=args.trials, samplers=("tpe",), pruner=name,
+                               pruner_settings=settings)
     with tempfile.TemporaryDirectory() as tmp:
-        pruned = run(base, Path(tmp), "median")
+        pruned = run(base, Path(tmp), "pruned")
         unpruned = run(dataclasses.replace(base, pruner="none", pruner_settings={}), Path(tmp), "none")
     test = compare_pairs(pruned.best_value, unpruned.best_value)
     figures = {
         "study": base.name, "sampler": "tpe", "seeds": args.seeds, "trials": args.trials, "epochs": base.epochs,
-        "pruner_settings": base.pruner_settings,
-        "epochs_consumed": {"median": int(pruned.epochs_run.sum()), "none": int(unpruned.epochs_run.sum())},
-        "wall_s": {"median": float(pruned.wall_seconds.sum()), "none": float(unpruned.wall_seconds.sum())},
-        "final_best_median": {"median": float(pruned.best_value.median()), "none": float(unpruned.best_value.median())},
+        "pruner": base.pruner, "pruner_settings": base.pruner_settings,
+        "epochs_consumed": {"pruned": int(pruned.epochs_run.sum()), "none": int(unpruned.epochs_run.sum())},
+        "wall_s": {"pruned": float(pruned.wall_seconds.sum()), "none": float(unpruned.wall_seconds.sum())},
+        "final_best_median": {"pruned": float(pruned.best_value.median()), "none": float(unpruned.best_value.median())},
         "wilcoxon_p": None if test["p_value"] != test["p_value"] else test["p_value"],
         "wins_ties_losses_of_pruning": [test["wins"], test["ties"], test["losses"]],
         "target": "≥ 2× fewer epochs with no significant loss in final best",
     }
-    figures["epochs_ratio"] = figures["epochs_consumed"]["none"] / figures["epochs_consumed"]["median"]
-    figures["wall_ratio"] = figures["wall_s"]["none"] / figures["wall_s"]["median"]
+    figures["epochs_ratio"] = figures["epochs_consumed"]["none"] / figures["epochs_consumed"]["pruned"]
+    figures["wall_ratio"] = figures["wall_s"]["none"] / figures["wall_s"]["pruned"]
     print(f"digits_mlp, TPE, {args.seeds} paired seeds × {args.trials} finished trials × ≤{base.epochs} epochs")
-    for arm in ("median", "none"):
-        print(f"  {arm:<7} pruner: {figures['epochs_consumed'][arm]:6d} epochs, {figures['wall_s'][arm]:7.1f} s, "
+    for arm in ("pruned", "none"):
+        label = base.pruner if arm == "pruned" else "none"
+        print(f"  {label:<18} {figures['epochs_consumed'][arm]:6d} epochs, {figures['wall_s'][arm]:7.1f} s, "
               f"median final best {figures['final_best_median'][arm]:.4f}")
     p = "n/a" if figures["wilcoxon_p"] is None else f"{figures['wilcoxon_p']:.3g}"
     print(f"  pruning uses {figures['epochs_ratio']:.2f}× fewer epochs, {figures['wall_ratio']:.2f}× less time; "
