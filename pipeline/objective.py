@@ -40,9 +40,7 @@ class Objective:
         self.prune_from = prune_from
 
     def __call__(self, trial: optuna.Trial) -> float:
-        params = self.module.suggest(trial)
         torch_seed = derive_seed(self.seed, trial.number)  # same (seed, k) in every arm → same init
-        torch.manual_seed(torch_seed)
         history: list[EpochResult] = []
         n_params = 0
         training = 0.0  # seconds building, training and evaluating the model; Optuna's calls not included
@@ -52,6 +50,8 @@ class Objective:
             return reason
 
         try:
+            params = self.module.suggest(trial)  # inside: a Ctrl-C while sampling is recorded too
+            torch.manual_seed(torch_seed)
             start = time.perf_counter()
             model = self.module.build(params, self.data.input_shape, self.data.n_classes)
             n_params = count_parameters(model)

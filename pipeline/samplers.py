@@ -22,10 +22,7 @@ def sampler_settings(name: str, seed: int) -> dict[str, Any]:
         return {"seed": seed}
     if name == "tpe":
         return {
-            # Random trials before TPE models anything. Optuna's default is 10; on digits_mlp (10 seeds not
-            # used by the benchmarks, 100 trials) TPE reached random search's final best in 37 trials with 5
-            # and in 93 with 10.
-            "n_startup_trials": 5,
+            "n_startup_trials": 10,  # random trials before TPE models anything
             "n_ei_candidates": 24,
             "multivariate": True,  # joint density over parameters (Optuna 5's default, written out)
             "group": True,  # model define-by-run subspaces (momentum only for SGD) separately

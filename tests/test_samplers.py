@@ -8,7 +8,7 @@ from pipeline.samplers import SAMPLERS, make_sampler, sampler_settings
 def test_tpe_settings_are_written_out_explicitly():
     settings = sampler_settings("tpe", seed=3)
     assert settings == {
-        "n_startup_trials": 5, "n_ei_candidates": 24, "multivariate": True,
+        "n_startup_trials": 10, "n_ei_candidates": 24, "multivariate": True,
         "group": True, "constant_liar": True, "seed": 3,
     }
     sampler = make_sampler("tpe", settings)

@@ -62,7 +62,8 @@ def wait_for(condition, timeout: float = 120, every: float = 0.05):
 
 
 def running_trial(path, worker_index: int | None = None):
-    """A RUNNING trial that has recorded its worker (optionally: that worker's index), or None."""
+    """A RUNNING trial that has recorded its worker (optionally: that worker's index) and is training —
+    it has reported an epoch — or None."""
     if not path.exists():
         return None
     try:
@@ -72,7 +73,7 @@ def running_trial(path, worker_index: int | None = None):
     for trials in studies.values():
         for t in trials:
             worker = t.user_attrs.get("worker")
-            if t.state == STATES.RUNNING and worker and worker_index in (None, worker["index"]):
+            if t.state == STATES.RUNNING and worker and worker_index in (None, worker["index"]) and t.intermediate_values:
                 return t
     return None
 
@@ -106,9 +107,10 @@ def test_independent_processes_started_together_on_a_new_file_do_not_race(tmp_pa
 
 def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
     path = tmp_path / "kill.db"
-    # The parent is worker 0 and starts at once; worker 1 needs a few seconds of start-up: leave it trials.
-    parent = tune("run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "60", "--epochs", "8",
-                  "--workers", "2", "--storage", str(path))
+    # The parent is worker 0 and starts at once; worker 1 needs seconds of start-up: leave it trials, and
+    # make them last (no pruning, 20 epochs) so that it is caught mid-trial.
+    parent = tune("run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "40", "--epochs", "20",
+                  "--pruner", "none", "--workers", "2", "--storage", str(path))
     victim = wait_for(lambda: running_trial(path, worker_index=1))
     os.kill(victim.user_attrs["worker"]["pid"], signal.SIGKILL)
     code, _, err = finish(parent)
@@ -119,12 +121,13 @@ def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
     assert killed.state == STATES.FAIL and killed.user_attrs["end_reason"].startswith("stale: its worker")
     retries = [t for t in trials if t.number > killed.number and t.params == killed.params]
     assert retries and retries[0].state in (STATES.COMPLETE, STATES.PRUNED)
-    assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 60 and count(trials, STATES.RUNNING) == 0
+    assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 40 and count(trials, STATES.RUNNING) == 0
 
 
 def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):
     path = tmp_path / "resume.db"
-    args = ("run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--trials", "5", "--epochs", "8", "--storage", str(path))
+    args = ("run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--trials", "5", "--epochs", "20", "--pruner", "none",
+            "--storage", str(path))
     first = tune(*args)
     victim = wait_for(lambda: running_trial(path) if running_trial(path) and running_trial(path).number >= 1 else None)
     os.kill(first.pid, signal.SIGKILL)
@@ -147,8 +150,8 @@ def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):
 ])
 def test_a_signal_stops_the_run_cleanly_and_a_rerun_completes_it(tmp_path, sig, code, words, workers):
     path = tmp_path / "signal.db"
-    args = ("compare", "digits_mlp", "--trials", "6", "--seeds", "1", "--epochs", "8", "--workers", workers,
-            "--storage", str(path))
+    args = ("compare", "digits_mlp", "--trials", "6", "--seeds", "1", "--epochs", "20", "--pruner", "none",
+            "--workers", workers, "--storage", str(path))  # trials of ~1 s: the signal lands mid-trial
     process = tune(*args)
     wait_for(lambda: running_trial(path))
     process.send_signal(sig)
@@ -167,8 +170,8 @@ def test_a_signal_stops_the_run_cleanly_and_a_rerun_completes_it(tmp_path, sig, 
 
 def test_the_dashboard_reads_sqlite_while_two_workers_write(tmp_path):
     path = tmp_path / "live.db"
-    run = tune("compare", "digits_mlp", "--trials", "10", "--seeds", "1", "--epochs", "3", "--workers", "2",
-               "--storage", str(path))
+    run = tune("compare", "digits_mlp", "--trials", "10", "--seeds", "1", "--epochs", "20", "--pruner", "none",
+               "--workers", "2", "--storage", str(path))
     wait_for(lambda: running_trial(path))
     dashboard = subprocess.Popen([sys.executable, "-m", "pipeline", "dashboard", "--storage", str(path), "--port", "0"],
                                  cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
