@@ -17,7 +17,7 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import optuna
@@ -74,7 +74,7 @@ def run_parallel(
 
     def between_trials(_: ArmProgress) -> None:
         progress.poll()  # every worker's trials, this one's included
-        if _failed(processes):
+        if _failed(processes.values()):
             raise _OtherWorkerFailed()
 
     try:
@@ -119,8 +119,9 @@ class _OtherWorkerFailed(Exception):
     """Raised between this process's trials to stop them: another worker stopped on an error."""
 
 
-def _failed(processes: dict[int, subprocess.Popen]) -> bool:
-    return any(p.poll() not in (None, 0, -signal.SIGKILL) for p in processes.values())
+def _failed(processes: Iterable[subprocess.Popen]) -> bool:
+    """Whether a worker stopped on an error (killed outright is survivable: the others recover its trial)."""
+    return any(p.poll() not in (None, 0, -signal.SIGKILL) for p in processes)
 
 
 def _supervise(processes: list[subprocess.Popen], received: list[int], progress: _Progress) -> list[int]:
@@ -133,7 +134,7 @@ def _supervise(processes: list[subprocess.Popen], received: list[int], progress:
                 if p.poll() is None:
                     p.send_signal(received[forwarded])
             forwarded += 1
-        if not stopping and any(p.returncode not in (None, 0, -signal.SIGKILL) for p in processes):
+        if not stopping and _failed(processes):
             stopping = True  # an error in one worker is an error in all: stop the rest cleanly
             for p in processes:
                 if p.poll() is None:
