@@ -20,17 +20,20 @@ import torch
 
 from pipeline import analysis
 from pipeline.config import StudySpec
-from pipeline.console import Progress, format_sampler_table
+from pipeline.console import Progress, format_best_trials, format_sampler_table
 from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, write_notes
 from pipeline.device import resolve_device
 from pipeline.data import load_raw
 from pipeline.driver import RunOptions, RunStopped, run_arms, run_worker
 from pipeline.errors import Terminated, TrialCrashed, UsageError
 from pipeline.analysis.importance import EVALUATORS
+from pipeline.analysis.stats import BASELINE
 from pipeline.pruners import parse_pruner
-from pipeline.report import default_report_path, write_report
-from pipeline.samplers import SAMPLERS
-from pipeline.storage import artifact_dir, default_storage, open_storage, redact, resolve_storage, storage_file
+from pipeline.report import write_report
+from pipeline.samplers import SAMPLERS, parse_sampler_option
+from pipeline.storage import (
+    artifact_dir, default_report_path, default_storage, open_storage, redact, resolve_storage, storage_file,
+)
 from pipeline.study_scripts import available, load_study_spec
 from pipeline.workers import WorkerCommand, run_parallel
 
@@ -87,6 +90,8 @@ def sampler_list(text: str) -> tuple[str, ...]:
     for name in names:
         if name not in SAMPLERS:
             raise argparse.ArgumentTypeError(f"unknown sampler {name!r} (choose from: {', '.join(SAMPLERS)})")
+        if names.count(name) > 1:
+            raise argparse.ArgumentTypeError(f"sampler {name!r} is named twice in {text!r}; name each sampler once")
     if not names:
         raise argparse.ArgumentTypeError(f"name at least one sampler (choose from: {', '.join(SAMPLERS)})")
     return names
@@ -122,6 +127,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         overrides.add_argument("--trials", type=positive_int, metavar="N", help="finished (complete + pruned) trials per study")
         overrides.add_argument("--epochs", type=positive_int, metavar="N", help="training epochs per trial")
         overrides.add_argument("--pruner", metavar="NAME[:k=v,...]", help="median (default), none, percentile, successive_halving, hyperband; e.g. median:n_warmup_steps=3,n_startup_trials=5")
+        overrides.add_argument("--sampler-option", action="append", default=[], metavar="NAME:k=v,...", help="a sampler's settings over its defaults, e.g. tpe:n_startup_trials=5 (repeat for several samplers); stored on the studies, so a resume must repeat it")
         where = sub.add_argument_group("where things are")
         where.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
         where.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps (default: auto)")
@@ -256,7 +262,7 @@ def report_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     output = args.output or default_report_path(url, name)
     if args.output and not output.parent.is_dir():
         raise UsageError(f"report directory {output.parent}/ does not exist (create it, or pass another --output)")
-    result = analysis.analyze(url, name, baseline=args.baseline or "random", importance=args.importance)
+    result = analysis.analyze(url, name, baseline=args.baseline or BASELINE, importance=args.importance)
     if args.baseline and args.baseline not in result.samplers:
         raise UsageError(f"no {args.baseline!r} arm in this comparison (choose from: {', '.join(result.samplers)})")
     write_report(result, output, storage=redact(url))
@@ -269,6 +275,14 @@ def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
     changes = {k: getattr(args, k) for k in ("trials", "epochs") if getattr(args, k) is not None}
     if args.command == "compare":
         changes.update({k: getattr(args, k) for k in ("samplers", "seeds") if getattr(args, k) is not None})
+    if args.command == "run":
+        changes["samplers"] = (args.sampler,)  # the one arm this runs
+    if args.sampler_option:
+        options = {sampler: dict(settings) for sampler, settings in spec.sampler_options.items()}
+        for text in args.sampler_option:
+            name, settings = parse_sampler_option(text)
+            options[name] = {**options.get(name, {}), **settings}
+        changes["sampler_options"] = options
     if args.pruner is not None:
         name, settings = parse_pruner(args.pruner)
         # Same pruner: the command line adjusts the script's settings. Another pruner: starts from its defaults.
@@ -327,10 +341,15 @@ def warn_about_workers(workers: int, url: str) -> None:
 
 
 def print_summary(spec: StudySpec, arms: list, storage_url: str, *, report: bool = False) -> None:
-    """The per-sampler table and where things are, then the verdict and (``report``) the HTML report's path last."""
+    """The per-sampler table, each sampler's best configuration and where things are, then the verdict and
+    (``report``) the HTML report's path last. The study notes get the very verdict printed here."""
     result = analysis.analyze(storage_url, spec.name, names=[a.study_name for a in arms])
     print()
     print(format_sampler_table(result.table))
+    if len(result.best_trials):
+        print()
+        print("Best configuration per sampler (lowest final validation loss over its seeds):")
+        print(format_best_trials(result.best_trials))
     print()
     path = storage_file(storage_url)
     print(f"Results: {path if path else redact(storage_url)} ({len(arms)} Optuna studies, value = final validation loss)")
@@ -341,5 +360,7 @@ def print_summary(spec: StudySpec, arms: list, storage_url: str, *, report: bool
             print(f"Verdict: {line}")
     if report:
         path = write_report(result, default_report_path(storage_url, spec.name), storage=redact(storage_url))
-        write_notes(open_storage(storage_url), storage_url, spec.name)  # the study notes now link the report
+    # The notes now carry this verdict (and link the report). `run` analyzed one arm: the notes judge them all.
+    write_notes(open_storage(storage_url), storage_url, spec.name, verdicts=result.verdicts if report else None)
+    if report:
         print(f"Report:  {path}")

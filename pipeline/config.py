@@ -11,7 +11,7 @@ from typing import Any
 from pipeline.data import DATASETS
 from pipeline.errors import UsageError, choices_error
 from pipeline.pruners import pruner_settings
-from pipeline.samplers import SAMPLERS, sampler_settings
+from pipeline.samplers import SAMPLERS, STREAMS, check_sampler_options, sampler_settings
 
 
 @dataclass(frozen=True)
@@ -31,6 +31,7 @@ class StudySpec:
     samplers: tuple[str, ...] = ("random", "tpe")
     pruner: str = "median"
     pruner_settings: dict[str, Any] = field(default_factory=dict)  # over pruners.DEFAULTS
+    sampler_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per sampler, over samplers.DEFAULTS
     val_fraction: float = 0.2  # of the training set, stratified, seeded by the study seed
 
     def __post_init__(self) -> None:
@@ -39,6 +40,16 @@ class StudySpec:
         for sampler in self.samplers:
             if sampler not in SAMPLERS:
                 raise choices_error("sampler", sampler, SAMPLERS)
+        repeated = sorted({s for s in self.samplers if self.samplers.count(s) > 1})
+        if repeated:
+            raise UsageError(f"sampler {repeated[0]!r} is named twice in samplers; name each sampler once")
+        for sampler, options in self.sampler_options.items():
+            if sampler not in self.samplers:
+                raise UsageError(
+                    f"sampler options for {sampler!r}, which this comparison does not run "
+                    f"(samplers: {', '.join(self.samplers)})"
+                )
+            check_sampler_options(sampler, options)
         for what in ("epochs", "trials", "seeds"):
             value = getattr(self, what)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
@@ -65,7 +76,7 @@ class StudySpec:
             pruner=self.pruner,
             pruner_settings=pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs),
             sampler=sampler,
-            sampler_settings=sampler_settings(sampler, seed),
+            sampler_settings=sampler_settings(sampler, seed, self.sampler_options.get(sampler)),
             seed=seed,
         )
 
@@ -87,6 +98,7 @@ class Arm:
     sampler: str
     sampler_settings: dict[str, Any]
     seed: int
+    sampling: str = STREAMS  # trial n samples with seeds.sampler_seed(seed, n): see samplers.TrialStreams
 
     @property
     def study_name(self) -> str:

@@ -29,7 +29,6 @@ from pipeline.objective import Objective, TrialFailed
 from pipeline.pruners import first_prunable_step, make_pruner
 from pipeline.recovery import WorkerId, recover_stale_trials
 from pipeline.samplers import make_sampler
-from pipeline.seeds import derive_seed
 from pipeline.storage import open_storage, redact, storage_file
 
 FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
@@ -109,9 +108,9 @@ def run_worker(
 ) -> None:
     """Run trials of every arm, seed by seed, until each study has its budget (shared with other workers).
 
-    Worker 0 samples with the arm's own seed, so a one-worker run is reproducible; worker i > 0 with a
-    seed derived from (seed, i), so parallel workers do not sample the same parameters. Each trial records
-    its worker, with that seed, in its ``worker`` user attr.
+    Every worker builds the arm's sampler with the arm's seed: trial n draws from its own stream
+    (samplers.TrialStreams), so workers, resumes and independent processes never repeat one another's
+    draws, and a one-worker run is reproducible. Each trial records its worker in its ``worker`` user attr.
     """
     url = options.storage_url
     storage = open_storage(url, heartbeat=True)
@@ -120,11 +119,10 @@ def run_worker(
     for seed, seed_arms in groupby(arms, key=lambda arm: arm.seed):
         data = None
         for arm in seed_arms:
-            sampler_seed = arm.seed if worker_index == 0 else derive_seed(arm.seed, worker_index)
             study = optuna.load_study(
                 study_name=arm.study_name,
                 storage=storage,  # storage keeps neither sampler nor pruner: rebuild both from the config
-                sampler=make_sampler(arm.sampler, {**arm.sampler_settings, "seed": sampler_seed}),
+                sampler=make_sampler(arm.sampler, arm.sampler_settings),
                 pruner=make_pruner(arm.pruner, arm.pruner_settings),
             )
             if count_finished(study) >= spec.trials:
@@ -134,7 +132,7 @@ def run_worker(
             objective = Objective(spec.objective, data, epochs=spec.epochs, seed=arm.seed,
                                   prune_from=first_prunable_step(arm.pruner, arm.pruner_settings))
             run = with_trial_views(objective, store) if store is not None else objective  # + learning curves
-            worker = WorkerId.this_process(worker_index, workers, sampler_seed)
+            worker = WorkerId.this_process(worker_index, workers)
             run_arm(study, arm, run, budget=spec.trials, gate=gate, worker=worker, on_trial=on_trial)
 
 
@@ -221,6 +219,7 @@ def create_study(storage: optuna.storages.BaseStorage, arm: Arm, spec: StudySpec
         "study": arm.study,
         "sampler": arm.sampler,
         "sampler_settings": arm.sampler_settings,
+        "sampling": "per-trial streams: trial n samples with seeds.sampler_seed(seed, n), its model with seeds.torch_seed(seed, n)",
         "seed": arm.seed,
         "pruner": arm.pruner,
         "pruner_settings": arm.pruner_settings,

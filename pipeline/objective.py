@@ -12,7 +12,7 @@ from pipeline.errors import Terminated
 from pipeline.models import count_parameters
 from pipeline.objectives import ObjectiveModule
 from pipeline.pruners import explain_pruning
-from pipeline.seeds import derive_seed
+from pipeline.seeds import torch_seed as trial_torch_seed
 from pipeline.training import Diverged, EpochResult, fit
 
 
@@ -40,7 +40,7 @@ class Objective:
         self.prune_from = prune_from
 
     def __call__(self, trial: optuna.Trial) -> float:
-        torch_seed = derive_seed(self.seed, trial.number)  # same (seed, k) in every arm → same init
+        torch_seed = trial_torch_seed(self.seed, trial.number)  # same (seed, k) in every arm → same init
         history: list[EpochResult] = []
         n_params = 0
         training = 0.0  # seconds building, training and evaluating the model; Optuna's calls not included

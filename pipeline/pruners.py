@@ -59,17 +59,25 @@ def first_prunable_step(name: str, settings: dict[str, Any]) -> int:
 
 def parse_pruner(text: str) -> tuple[str, dict[str, Any]]:
     """``"median:n_warmup_steps=3,n_startup_trials=5"`` → ``("median", {...})``; numbers become numbers."""
+    return parse_settings(text, what="pruner")
+
+
+def parse_settings(text: str, *, what: str) -> tuple[str, dict[str, Any]]:
+    """``NAME:key=value,key=value`` → ``(NAME, {key: value})``: numbers become numbers, true/false booleans."""
     name, _, rest = text.partition(":")
     settings: dict[str, Any] = {}
     for item in filter(None, (part.strip() for part in rest.split(","))):
         key, sep, value = item.partition("=")
         if not sep or not key.strip():
-            raise UsageError(f"bad pruner setting {item!r} (write NAME:key=value,key=value)")
-        settings[key.strip()] = _number(value.strip())
+            raise UsageError(f"bad {what} setting {item!r} (write NAME:key=value,key=value)")
+        settings[key.strip()] = _value(value.strip())
     return name.strip(), settings
 
 
-def _number(value: str) -> Any:
+def _value(value: str) -> Any:
+    words = {"true": True, "false": False, "none": None}
+    if value.lower() in words:
+        return words[value.lower()]
     for convert in (int, float):
         try:
             return convert(value)
@@ -81,13 +89,15 @@ def _number(value: str) -> Any:
 def explain_pruning(study: optuna.Study, *, step: int, values: list[float]) -> str:
     """Why a trial that reported ``values`` (one per epoch) was just pruned at ``step``, for its ``end_reason``.
 
+    Epochs are counted from 1 in what people read (``step`` 0 is "after epoch 1"), as everywhere else.
+
     For the median and percentile pruners this names the threshold, computed as they compute it: the
     percentile, over COMPLETE trials, of their validation losses at this step, against this trial's best
     loss so far.
     """
     pruner = study.pruner
     if not isinstance(pruner, optuna.pruners.PercentilePruner):
-        return f"pruned at epoch {step} by {type(pruner).__name__}: validation loss {values[-1]:.4g}"
+        return f"pruned after epoch {step + 1} by {type(pruner).__name__}: validation loss {values[-1]:.4g}"
     # MedianPruner is PercentilePruner(50); Optuna keeps the percentile private.
     percentile = 50.0 if isinstance(pruner, optuna.pruners.MedianPruner) else pruner._percentile
     complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
@@ -95,10 +105,10 @@ def explain_pruning(study: optuna.Study, *, step: int, values: list[float]) -> s
     maximize = study.direction == optuna.study.StudyDirection.MAXIMIZE
     best = max(values) if maximize else min(values)
     if not at_step:  # pruned for a NaN loss before any comparison: say what we know
-        return f"pruned at epoch {step}: validation loss {values[-1]:.4g}"
+        return f"pruned after epoch {step + 1}: validation loss {values[-1]:.4g}"
     threshold = float(np.nanpercentile(at_step, 100 - percentile if maximize else percentile))
     name = "median" if percentile == 50 else f"{percentile:g}th percentile"
     return (
-        f"pruned at epoch {step}: best validation loss so far {best:.4g} is {'below' if maximize else 'above'} "
-        f"the {name} {threshold:.4g} of {len(at_step)} complete trials at epoch {step}"
+        f"pruned after epoch {step + 1}: best validation loss so far {best:.4g} is {'below' if maximize else 'above'} "
+        f"the {name} {threshold:.4g} of {len(at_step)} complete trials after epoch {step + 1}"
     )

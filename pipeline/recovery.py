@@ -38,14 +38,13 @@ class WorkerId:
 
     index: int  # 0 .. count-1
     count: int
-    sampler_seed: int
     host: str
     pid: int
     started: int | None  # process start time in clock ticks since boot (Linux), to tell reused PIDs apart
 
     @classmethod
-    def this_process(cls, index: int, count: int, sampler_seed: int) -> WorkerId:
-        return cls(index, count, sampler_seed, socket.gethostname(), os.getpid(), process_start(os.getpid()))
+    def this_process(cls, index: int, count: int) -> WorkerId:
+        return cls(index, count, socket.gethostname(), os.getpid(), process_start(os.getpid()))
 
     def to_attr(self) -> dict:
         return asdict(self)

@@ -2,62 +2,195 @@
 
 Optuna 5 changed TPE's defaults (multivariate on, constant liar on); we pass each value explicitly
 and store the dict on the study, so a resumed study rebuilds the very same sampler.
+
+**Sampling streams.** An Optuna sampler takes one seed when it is built, so every new process (a resume,
+an extension, a worker, another ``tune compare`` on the same storage) would restart its random generator
+and sample the parameter sets it sampled before. :class:`TrialStreams` gives each trial a stream of its
+own instead: before trial ``n`` it rebuilds the sampler with the seed ``seeds.sampler_seed(seed, n)``.
+Trial ``n`` of a study therefore samples the same way whichever process runs it, and no two trials of a
+study share a stream. Samplers that keep no state of their own between trials (random, TPE, GP, and
+CMA-ES, which keeps its state in the trials) lose nothing by being rebuilt; QMC keeps the study seed
+for its scrambled sequence (the sequence's position is stored in the study) and only its fallback
+sampler gets the per-trial stream.
 """
 
 from __future__ import annotations
 
+import inspect
 import warnings
+from collections.abc import Callable
 from typing import Any
 
 import optuna
+from optuna.distributions import BaseDistribution
+from optuna.trial import FrozenTrial, TrialState
 
 from pipeline.errors import UsageError, choices_error
+from pipeline.seeds import sampler_seed
 
 SAMPLERS = ("random", "tpe", "qmc", "cmaes", "gp")
+STREAMS = "per-trial"  # recorded on every study: how a trial's random draws are seeded (see TrialStreams)
+
+CLASSES: dict[str, Callable[[], type[optuna.samplers.BaseSampler]]] = {
+    "random": lambda: optuna.samplers.RandomSampler,
+    "tpe": lambda: optuna.samplers.TPESampler,
+    "qmc": lambda: optuna.samplers.QMCSampler,
+    "cmaes": lambda: optuna.samplers.CmaEsSampler,
+    "gp": lambda: optuna.samplers.GPSampler,
+}
+DEFAULTS: dict[str, dict[str, Any]] = {
+    "random": {},
+    "tpe": {
+        "n_startup_trials": 10,  # random trials before TPE models anything
+        "n_ei_candidates": 24,
+        "multivariate": True,  # joint density over parameters (Optuna 5's default, written out)
+        "group": True,  # model define-by-run subspaces (momentum only for SGD) separately
+        "constant_liar": True,  # only matters with parallel workers; Optuna 5's default
+    },
+    "qmc": {"qmc_type": "sobol", "scramble": True},
+    "cmaes": {"n_startup_trials": 1},
+    "gp": {"n_startup_trials": 10},
+}
+# Settings a command line may change: plain values only (no callables, no other sampler objects).
+OPTION_TYPES = (bool, int, float, str, type(None))
+NOT_OPTIONS = {"seed"}  # seeds come from --seeds / --seed and the per-trial streams
 
 
-def sampler_settings(name: str, seed: int) -> dict[str, Any]:
-    """The keyword arguments for sampler ``name``, seed included."""
-    if name == "random":
-        return {"seed": seed}
-    if name == "tpe":
-        return {
-            "n_startup_trials": 10,  # random trials before TPE models anything
-            "n_ei_candidates": 24,
-            "multivariate": True,  # joint density over parameters (Optuna 5's default, written out)
-            "group": True,  # model define-by-run subspaces (momentum only for SGD) separately
-            "constant_liar": True,  # only matters with parallel workers; Optuna 5's default
-            "seed": seed,
-        }
-    if name == "qmc":
-        return {"qmc_type": "sobol", "scramble": True, "seed": seed}
-    if name == "cmaes":
-        return {"n_startup_trials": 1, "seed": seed}
-    if name == "gp":
-        return {"n_startup_trials": 10, "seed": seed}
-    raise choices_error("sampler", name, SAMPLERS)
-
-
-def make_sampler(name: str, settings: dict[str, Any]) -> optuna.samplers.BaseSampler:
-    classes = {
-        "random": optuna.samplers.RandomSampler,
-        "tpe": optuna.samplers.TPESampler,
-        "qmc": optuna.samplers.QMCSampler,
-        "cmaes": optuna.samplers.CmaEsSampler,
-        "gp": optuna.samplers.GPSampler,
-    }
-    if name not in classes:
+def sampler_settings(name: str, seed: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
+    """The keyword arguments for sampler ``name``: its defaults, ``overrides`` on top, and the seed."""
+    if name not in SAMPLERS:
         raise choices_error("sampler", name, SAMPLERS)
-    if name == "cmaes":
-        _require("cmaes", "cmaes")
+    return {**DEFAULTS[name], **(overrides or {}), "seed": seed}
+
+
+def check_sampler_options(name: str, options: dict[str, Any]) -> None:
+    """Refuse an unknown setting by name, and a value the sampler itself refuses, before anything is stored."""
+    if name not in SAMPLERS:
+        raise choices_error("sampler", name, SAMPLERS)
+    allowed = [p for p in inspect.signature(CLASSES[name]()).parameters if p not in NOT_OPTIONS]
+    allowed = [p for p in allowed if _plain_default(CLASSES[name](), p)]
+    for key, value in options.items():
+        if key not in allowed:
+            raise UsageError(f"unknown setting {key!r} for sampler {name!r} (allowed: {', '.join(allowed)})")
+        expected = _expected_type(CLASSES[name](), key)
+        if expected is not None and not _is(value, expected):
+            raise UsageError(f"sampler {name!r} setting {key}={value!r}: expected {expected}")
+    if name in ("cmaes", "gp"):
+        _require(name)
+    try:
+        _build(name, sampler_settings(name, 0, options))
+    except (TypeError, ValueError) as exc:
+        raise UsageError(f"bad setting for sampler {name!r}: {exc}") from None
+
+
+def _expected_type(cls: type, parameter: str) -> str | None:
+    """What a setting must be, judged by its default: ``"true or false"``, ``"an integer"``, ``"a number"``."""
+    default = inspect.signature(cls).parameters[parameter].default
+    if isinstance(default, bool):
+        return "true or false"
+    if isinstance(default, int):
+        return "an integer"
+    if isinstance(default, float):
+        return "a number"
+    return None
+
+
+def _is(value: Any, expected: str) -> bool:
+    if expected == "true or false":
+        return isinstance(value, bool)
+    if isinstance(value, bool):
+        return False
+    return isinstance(value, int) if expected == "an integer" else isinstance(value, (int, float))
+
+
+def _plain_default(cls: type, parameter: str) -> bool:
+    default = inspect.signature(cls).parameters[parameter].default
+    return default is inspect.Parameter.empty or isinstance(default, OPTION_TYPES)
+
+
+def make_sampler(name: str, settings: dict[str, Any]) -> TrialStreams:
+    """Sampler ``name`` with ``settings`` (seed included), drawing a fresh stream for every trial."""
+    if name not in SAMPLERS:
+        raise choices_error("sampler", name, SAMPLERS)
+    if name in ("cmaes", "gp"):
+        _require(name)
+    seed = settings["seed"]
+    if name == "qmc":  # the scrambled sequence must stay one sequence: only the fallback sampler is per trial
+
+        def build(trial_seed: int) -> optuna.samplers.BaseSampler:
+            fallback = optuna.samplers.RandomSampler(seed=trial_seed)
+            return _build(name, {**settings, "independent_sampler": fallback})
+    else:
+
+        def build(trial_seed: int) -> optuna.samplers.BaseSampler:
+            return _build(name, {**settings, "seed": trial_seed})
+
+    return TrialStreams(build, seed)
+
+
+def _build(name: str, settings: dict[str, Any]) -> optuna.samplers.BaseSampler:
     with warnings.catch_warnings():
         # TPE's `group` is "experimental" in Optuna 5; we chose it knowingly and record it.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return classes[name](**settings)
+        return CLASSES[name]()(**settings)
 
 
-def _require(module: str, package: str) -> None:
+class TrialStreams(optuna.samplers.BaseSampler):
+    """A sampler rebuilt before every trial with a seed derived from (study seed, trial number).
+
+    Every other call goes to the sampler built for the current trial. Optuna runs a study's trials one at
+    a time in each process (we never use ``n_jobs``), so one current sampler per process is enough.
+    """
+
+    def __init__(self, build: Callable[[int], optuna.samplers.BaseSampler], seed: int) -> None:
+        self._build = build
+        self._seed = seed
+        self._current = build(sampler_seed(seed, 0))
+
+    @property
+    def current(self) -> optuna.samplers.BaseSampler:
+        return self._current
+
+    def before_trial(self, study: optuna.Study, trial: FrozenTrial) -> None:
+        self._current = self._build(sampler_seed(self._seed, trial.number))
+        self._current.before_trial(study, trial)
+
+    def infer_relative_search_space(self, study: optuna.Study, trial: FrozenTrial) -> dict[str, BaseDistribution]:
+        return self._current.infer_relative_search_space(study, trial)
+
+    def sample_relative(
+        self, study: optuna.Study, trial: FrozenTrial, search_space: dict[str, BaseDistribution]
+    ) -> dict[str, Any]:
+        return self._current.sample_relative(study, trial, search_space)
+
+    def sample_independent(
+        self, study: optuna.Study, trial: FrozenTrial, param_name: str, param_distribution: BaseDistribution
+    ) -> Any:
+        return self._current.sample_independent(study, trial, param_name, param_distribution)
+
+    def after_trial(
+        self, study: optuna.Study, trial: FrozenTrial, state: TrialState, values: list[float] | None
+    ) -> None:
+        self._current.after_trial(study, trial, state, values)
+
+    def reseed_rng(self) -> None:
+        """Nothing to do: each trial's stream is fixed by its number (Optuna calls this for ``n_jobs``)."""
+
+
+def parse_sampler_option(text: str) -> tuple[str, dict[str, Any]]:
+    """``"tpe:n_startup_trials=5,multivariate=false"`` → ``("tpe", {...})``, validated."""
+    from pipeline.pruners import parse_settings
+
+    name, settings = parse_settings(text, what="sampler")
+    if not settings:
+        raise UsageError(f"--sampler-option {text!r} sets nothing (write NAME:key=value,key=value)")
+    check_sampler_options(name, settings)
+    return name, settings
+
+
+def _require(name: str) -> None:
     import importlib.util
 
-    if importlib.util.find_spec(module) is None:
-        raise UsageError(f"this sampler needs the package {package!r}: .venv/bin/pip install {package}")
+    package = {"cmaes": "cmaes", "gp": "scipy"}[name]
+    if importlib.util.find_spec(package) is None:
+        raise UsageError(f"the {name} sampler needs the package {package!r}: .venv/bin/pip install {package}")

@@ -23,7 +23,8 @@ def sqlite_url(path: Path) -> str:
 def tiny_spec(**changes):
     """digits_mlp with a budget small enough for a test (a few seconds)."""
     spec = load_study_spec("digits_mlp")
-    small = {"trials": 6, "seeds": 2, "epochs": 3, "pruner_settings": {"n_startup_trials": 2, "n_warmup_steps": 1}}
+    small = {"trials": 6, "seeds": 2, "epochs": 3, "pruner_settings": {"n_startup_trials": 2, "n_warmup_steps": 1},
+             "sampler_options": {"tpe": {"n_startup_trials": 2}}}  # so TPE models within the tiny budget
     return dataclasses.replace(spec, **{**small, **changes})
 
 

@@ -38,8 +38,10 @@ def test_compare_prints_the_table_the_verdict_and_where_results_are(finished_db)
     out = result.stdout
     assert "best val loss  median [IQR]" in out
     assert out.count("\nrandom ") == 1 and out.count("\ntpe ") == 1
-    assert "Verdict: tpe" in out and "paired seed" in out
-    assert out.rstrip().splitlines()[-1] == f"Report:  {path.parent / 'digits_mlp.html'}"
+    # 3 trials: TPE is still in its 10 random startup trials, so both arms ran the same draws
+    assert "Verdict: tpe vs random: tied by design, identical trials on all 1 seed" in out and "faster" not in out
+    assert "Best configuration per sampler" in out and "digits_mlp-tpe-seed0 trial " in out and "lr=" in out
+    assert out.rstrip().splitlines()[-1] == f"Report:  {path.parent / 'digits.html'}"  # named after the storage
     assert f"Results: {path}" in out
     assert "Traceback" not in result.stderr
 
@@ -109,6 +111,11 @@ BAD_INPUT = [
     ("other epochs than stored", ["compare", "digits_mlp", "--trials", "3", "--seeds", "1", "--epochs", "3"], r"was run with another configuration \(epochs: stored 2, asked 3\)"),
     ("study script with a syntax error", ["compare", "{broken}"], r"broken.py:2: syntax error"),
     ("study script declaring no study", ["compare", "{empty}"], r"empty.py declares no study: define STUDY = StudySpec"),
+    ("sampler named twice", ["compare", "digits_mlp", "--samplers", "random,tpe,random"], r"--samplers: sampler 'random' is named twice"),
+    ("unknown sampler option", ["compare", "digits_mlp", "--sampler-option", "tpe:startup=3"], r"unknown setting 'startup' for sampler 'tpe' \(allowed: "),
+    ("sampler option of another type", ["compare", "digits_mlp", "--sampler-option", "tpe:n_startup_trials=few"], r"setting n_startup_trials='few': expected an integer"),
+    ("option for a sampler not run", ["compare", "digits_mlp", "--sampler-option", "qmc:scramble=false"], r"sampler options for 'qmc', which this comparison does not run"),
+    ("changed sampler option", ["compare", "digits_mlp", *TINY, "--sampler-option", "tpe:n_startup_trials=2"], r"another configuration \(sampler_settings: stored"),
     ("zero workers", ["compare", "digits_mlp", "--workers", "0"], r"--workers: expected a positive integer, got '0'"),
     ("text workers", ["run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--workers", "two"], r"--workers: expected a positive integer, got 'two'"),
 ]
@@ -170,3 +177,28 @@ def test_many_workers_on_one_sqlite_file_get_a_warning_naming_the_journal(capsys
     assert "5 workers share one SQLite file" in err and "--storage runs/NAME.log" in err
     warn_about_workers(2, "journal:///runs/x.log")
     assert capsys.readouterr().err == ""
+
+
+def test_terminal_report_and_notes_carry_one_verdict_and_an_extension_repeats_no_trial(tmp_path):
+    from optuna_dashboard import get_note
+
+    path = tmp_path / "x.db"
+    tpe = ("--sampler-option", "tpe:n_startup_trials=2")  # TPE models within the tiny budget
+    first = cli("compare", "digits_mlp", "--trials", "3", "--seeds", "2", "--epochs", "2", *tpe, "--storage", str(path))
+    assert first.returncode == 0, first.stderr
+    done = cli("compare", "digits_mlp", "--trials", "6", "--seeds", "2", "--epochs", "2", *tpe, "--storage", str(path))
+    assert done.returncode == 0, done.stderr
+    url = f"sqlite:///{path}"
+    for summary in optuna.get_all_study_summaries(url):
+        trials = optuna.load_study(study_name=summary.study_name, storage=url).trials
+        params = [tuple(sorted(t.params.items())) for t in trials]
+        assert len(trials) == 6 and len(set(params)) == 6, summary.study_name  # trials 3-5 are new draws
+    (line,) = [line.removeprefix("Verdict: ") for line in done.stdout.splitlines() if line.startswith("Verdict: ")]
+    assert line.startswith("tpe vs random: ") and "Wilcoxon p = " in line and "tied by design" not in line
+    report = tmp_path / "x.html"  # named after the storage
+    assert done.stdout.rstrip().endswith(f"Report:  {report}")
+    assert __import__("html").escape(line) in report.read_text(encoding="utf-8")
+    for seed in range(2):
+        for sampler in ("random", "tpe"):
+            note = get_note(optuna.load_study(study_name=f"digits_mlp-{sampler}-seed{seed}", storage=url))
+            assert f"- {line}\n" in note and "[x.html](/reports/x.html)" in note

@@ -105,5 +105,59 @@ def test_paired_arms_share_the_data_split_and_start_alike(tiny_comparison):
     random = optuna.load_study(study_name="digits_mlp-random-seed0", storage=url).trials
     tpe = optuna.load_study(study_name="digits_mlp-tpe-seed0", storage=url).trials
     # TPE's first trials are random ones from the same seed: same parameters, same split → same values.
-    assert [t.params for t in random[:3]] == [t.params for t in tpe[:3]]
-    assert [t.intermediate_values for t in random[:3]] == [t.intermediate_values for t in tpe[:3]]
+    assert [t.params for t in random[:2]] == [t.params for t in tpe[:2]]
+    assert [t.intermediate_values for t in random[:2]] == [t.intermediate_values for t in tpe[:2]]
+    assert [t.params for t in random[2:]] != [t.params for t in tpe[2:]]  # then TPE models
+
+
+def repeated_params(url) -> dict[str, int]:
+    """Per study, how many finished trials repeat an earlier finished trial's parameters exactly."""
+    repeats = {}
+    for s in optuna.get_all_study_summaries(url):
+        finished = optuna.load_study(study_name=s.study_name, storage=url).get_trials(states=FINISHED)
+        params = [tuple(sorted(t.params.items())) for t in finished]
+        repeats[s.study_name] = len(params) - len(set(params))
+    return repeats
+
+
+def test_an_extended_study_draws_new_parameters_exactly_as_one_uninterrupted_run(tmp_path):
+    run_tiny(tmp_path / "extended.db", trials=3)
+    run_tiny(tmp_path / "extended.db", trials=6)  # a new run: the samplers start again, the streams do not
+    extended = sqlite_url(tmp_path / "extended.db")
+    assert set(repeated_params(extended).values()) == {0}
+    run_tiny(tmp_path / "straight.db", trials=6)
+    assert snapshot(extended) == snapshot(sqlite_url(tmp_path / "straight.db"))
+
+
+def test_every_study_records_how_its_trials_are_seeded(tiny_comparison):
+    url, spec = tiny_comparison
+    for arm in spec.arms():
+        attrs = optuna.load_study(study_name=arm.study_name, storage=url).user_attrs
+        assert attrs["config"]["sampling"] == "per-trial"
+        assert attrs["sampling"].startswith("per-trial streams: trial n samples with seeds.sampler_seed(seed, n)")
+
+
+def test_changed_sampler_options_are_refused_on_resume_and_change_nothing(tiny_comparison, tmp_path):
+    path = copy_db(tiny_comparison[0], tmp_path)
+    before = snapshot(sqlite_url(path))
+    with pytest.raises(UsageError, match=r"another configuration \(sampler_settings: stored .*'n_startup_trials': 2.*"
+                                         r"asked .*'n_startup_trials': 3"):
+        run_tiny(path, sampler_options={"tpe": {"n_startup_trials": 3}})
+    assert snapshot(sqlite_url(path)) == before
+
+
+def test_sampler_options_reach_the_sampler_and_the_stored_settings(tmp_path):
+    spec = run_tiny(tmp_path / "options.db", seeds=1, trials=4, sampler_options={"tpe": {"n_startup_trials": 2}})
+    assert tiny_spec(sampler_options={}).arm("tpe", 0).sampler_settings["n_startup_trials"] == 10  # the default
+    url = sqlite_url(tmp_path / "options.db")
+    tpe = optuna.load_study(study_name="digits_mlp-tpe-seed0", storage=url)
+    random = optuna.load_study(study_name="digits_mlp-random-seed0", storage=url)
+    assert tpe.user_attrs["sampler_settings"]["n_startup_trials"] == 2 and spec.samplers == ("random", "tpe")
+    # two random startup trials shared with the random arm, then TPE's own
+    assert [t.params for t in tpe.trials[:2]] == [t.params for t in random.trials[:2]]
+    assert [t.params for t in tpe.trials[2:]] != [t.params for t in random.trials[2:]]
+
+
+def test_a_sampler_named_twice_is_refused():
+    with pytest.raises(UsageError, match=r"sampler 'tpe' is named twice"):
+        tiny_spec(samplers=("random", "tpe", "tpe"))

@@ -28,7 +28,7 @@ def running_trial(study, worker: dict | None, x: float):
 
 def test_a_trial_whose_worker_died_is_failed_and_retried_with_its_parameters(tmp_path):
     study = optuna.create_study(storage=open_storage(f"sqlite:///{tmp_path / 'r.db'}"))
-    me = WorkerId.this_process(0, 1, 0).to_attr()
+    me = WorkerId.this_process(0, 1).to_attr()
     dead = {**me, "pid": dead_pid()}
     alive = running_trial(study, me, 0.1)
     killed = running_trial(study, dead, 0.7)
@@ -51,11 +51,11 @@ def test_a_running_trial_without_a_worker_record_is_stale(tmp_path):
 
 def test_workers_on_other_hosts_are_left_to_the_heartbeat():
     assert worker_is_gone({"host": "elsewhere.example", "pid": 1, "started": None}) is None
-    assert worker_is_gone(WorkerId.this_process(0, 1, 0).to_attr()) is False
+    assert worker_is_gone(WorkerId.this_process(0, 1).to_attr()) is False
 
 
 def test_a_reused_pid_is_recognised_by_its_start_time():
-    me = WorkerId.this_process(0, 1, 0).to_attr()
+    me = WorkerId.this_process(0, 1).to_attr()
     assert worker_is_gone({**me, "started": me["started"] - 1}) is True
     assert os.getpid() == me["pid"]
 
@@ -64,7 +64,7 @@ def test_a_dead_worker_not_yet_reaped_by_its_parent_counts_as_gone():
     zombie = subprocess.Popen([sys.executable, "-c", "pass"])
     try:
         time.sleep(0.5)  # it has exited, but nobody has waited for it: a zombie
-        worker = {**WorkerId.this_process(0, 1, 0).to_attr(), "pid": zombie.pid, "started": process_start(zombie.pid)}
+        worker = {**WorkerId.this_process(0, 1).to_attr(), "pid": zombie.pid, "started": process_start(zombie.pid)}
         assert worker_is_gone(worker) is True
     finally:
         zombie.wait()

@@ -47,6 +47,12 @@ def trials_by_study(path) -> dict[str, list[optuna.trial.FrozenTrial]]:
             for s in optuna.get_all_study_summaries(storage)}
 
 
+def no_repeated_params(trials) -> bool:
+    """No two finished trials share a parameter set (continuous values compared exactly)."""
+    finished = [tuple(sorted(t.params.items())) for t in trials if t.state in (STATES.COMPLETE, STATES.PRUNED)]
+    return len(set(finished)) == len(finished)
+
+
 def count(trials, *states) -> int:
     return sum(t.state in states for t in trials)
 
@@ -88,8 +94,8 @@ def test_four_workers_on_a_fresh_file_finish_exactly_the_budget(tmp_path, filena
     for name, trials in trials_by_study(tmp_path / filename).items():
         assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 5, name
         assert count(trials, STATES.RUNNING, STATES.FAIL, STATES.WAITING) == 0, name
-        seeds = {t.user_attrs["worker"]["index"]: t.user_attrs["worker"]["sampler_seed"] for t in trials}
-        assert len(set(seeds.values())) == len(seeds)  # every worker samples with its own seed
+        assert len({t.user_attrs["worker"]["index"] for t in trials}) > 1  # the trials really were shared out
+        assert no_repeated_params(trials), name  # every trial draws from its own stream, whichever worker runs it
         by_parent = [t for t in trials if t.user_attrs["worker"]["pid"] == parent.pid]
         assert by_parent and all(t.user_attrs["worker"]["index"] == 0 for t in by_parent)  # it works while the others start
 
@@ -103,6 +109,7 @@ def test_independent_processes_started_together_on_a_new_file_do_not_race(tmp_pa
     (trials,) = trials_by_study(path).values()
     assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 8
     assert count(trials, STATES.RUNNING, STATES.FAIL) == 0
+    assert no_repeated_params(trials)  # the same seed in four processes, yet no trial repeats another
 
 
 def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
@@ -142,6 +149,7 @@ def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):
     assert any(t.params == victim.params and t.state in (STATES.COMPLETE, STATES.PRUNED) for t in trials[victim.number + 1:])
     assert all(trials[n].value == v for n, v in finished_before)  # no finished trial lost or changed
     assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 5 and count(trials, STATES.RUNNING) == 0
+    assert no_repeated_params(trials)  # the resumed process did not restart the sampler's stream
 
 
 @pytest.mark.parametrize("sig, code, words, workers", [
