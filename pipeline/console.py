@@ -54,3 +54,18 @@ def format_sampler_table(table: pd.DataFrame) -> str:
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+
+
+def format_best_trials(best: pd.DataFrame) -> str:
+    """Each sampler's best configuration: value, accuracy, where it is, and its hyperparameters."""
+    lines = []
+    for r in best.itertuples(index=False):
+        accuracy = f", val accuracy {r.val_accuracy:.1%}" if pd.notna(r.val_accuracy) else ""
+        lines.append(f"  {r.sampler:<8} val loss {r.value:.4f}{accuracy}: {r.study_name} trial {r.number}, "
+                     f"{r.epochs_run:.0f} epochs")
+        lines.append(f"  {'':<8} {format_params(r.params)}")
+    return "\n".join(lines)
+
+
+def format_params(params: dict) -> str:
+    return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(params.items()))

@@ -1,7 +1,7 @@
 """The HTML report: one self-contained file, verdict first, then the figures and tables of the analysis.
 
 plotly.js is written into the file itself (no CDN, no MathJax), so the report opens in a browser with no
-network. By default it lands beside the SQLite file, named after the study: ``runs/digits_mlp.html``.
+network. By default it lands beside the storage file, named after it: ``runs/x.db`` → ``runs/x.html``.
 """
 
 from __future__ import annotations
@@ -15,9 +15,8 @@ import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
 from pipeline.analysis import Analysis
-from pipeline.console import format_sampler_table
+from pipeline.console import format_params, format_sampler_table
 from pipeline.plots import figures
-from pipeline.storage import report_dir
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
@@ -51,11 +50,6 @@ CAPTIONS = {
 }
 
 
-def default_report_path(storage_url: str, study: str) -> Path:
-    """``STUDY.html`` beside the SQLite file (``runs/digits_mlp.html`` by default), else in ``runs/``."""
-    return report_dir(storage_url) / f"{study}.html"
-
-
 def write_report(analysis: Analysis, path: Path, *, storage: str = "") -> Path:
     """Write the report of ``analysis`` to ``path`` and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)  # runs/ for a database server's studies
@@ -70,6 +64,10 @@ def render(analysis: Analysis, *, storage: str = "") -> str:
     parts = [
         f"<h1>{esc(analysis.study)}: {esc(samplers)}</h1>",
         verdict_html(analysis),
+        "<p class='how'>The verdict pairs seed k of each sampler with seed k of the baseline (same data split, same "
+        "initializations): per seed, the best validation loss after the full budget and their difference "
+        "(negative: the sampler won).</p>",
+        table(analysis.paired),
         f"<p class='how'>{esc(setup_text(analysis, storage))}</p>",
     ]
     if analysis.notes:
@@ -77,6 +75,10 @@ def render(analysis: Analysis, *, storage: str = "") -> str:
                      + "".join(f"<li>{esc(n)}</li>" for n in analysis.notes) + "</ul></div>")
     parts += [
         "<h2>Per sampler, over seeds</h2>", f"<pre>{esc(format_sampler_table(analysis.table))}</pre>",
+        "<h2>Best configuration per sampler</h2>",
+        "<p class='how'>Each sampler's lowest final validation loss over all its seeds, the trial that found it and "
+        "its hyperparameters: the configuration to retrain. Chosen on validation data; the test split is untouched.</p>",
+        best_trials_table(analysis.best_trials),
         "<h2>Anytime performance</h2>", figure(figs, "anytime_trial"), figure(figs, "anytime_epochs"),
         figure(figs, "anytime_seconds"),
         "<h2>Paired tests at 25%, 50% and 100% of the trial budget</h2>",
@@ -86,8 +88,11 @@ def render(analysis: Analysis, *, storage: str = "") -> str:
         "test is two-sided; with few seeds its p-value has a floor (smallest_p) however clear the wins.</p>",
         table(analysis.tests),
         "<h2>Speedup over the baseline</h2>",
-        "<p class='how'>Where each sampler's median best-so-far first reaches the baseline's median final best, "
-        "and the baseline's own spend divided by it.</p>", table(analysis.speedup),
+        "<p class='how'>On the seeds both arms ran: where each arm's median best-so-far curve first reaches the "
+        "baseline's median final best (<code>needed</code> for the sampler, <code>baseline_needed</code> for the "
+        "baseline, measured the same way), and their ratio, so an arm identical to the baseline scores 1×. The 95% "
+        "interval resamples seeds in pairs; 0 means some resamples never reached the target.</p>",
+        table(analysis.speedup),
         "<h2>Final results per seed</h2>", figure(figs, "final_best"),
         "<h2>Area under the normalized regret curve</h2>", figure(figs, "regret_auc"), table(analysis.auc_summary),
         "<h2>Pruning</h2>", figure(figs, "pruning"), table(analysis.pruning),
@@ -123,6 +128,13 @@ def setup_text(analysis: Analysis, storage: str) -> str:
         f"{first.pruner_settings}; value = final validation loss. Storage {storage or 'unnamed'}; "
         f"written {datetime.now():%Y-%m-%d %H:%M}; {versions}."
     )
+
+
+def best_trials_table(best: pd.DataFrame) -> str:
+    if best.empty:
+        return "<p class='how'>(no complete trial yet)</p>"
+    shown = best.assign(params=[format_params(p) for p in best.params])
+    return table(shown.rename(columns={"value": "val_loss", "number": "trial"}))
 
 
 def figure(figs: dict, name: str) -> str:

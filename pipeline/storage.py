@@ -90,6 +90,13 @@ def artifact_dir(url: str) -> Path | None:
     return RUNS_DIR / f"{make_url(url).database or 'optuna'}-artifacts"
 
 
+def default_report_path(url: str, study: str) -> Path:
+    """The HTML report's default file, named after the storage so two storages never share one:
+    ``runs/x.db`` → ``runs/x.html``; for a database server, ``runs/STUDY.html``."""
+    path = storage_file(url)
+    return path.with_name(f"{path.stem}.html") if path else RUNS_DIR / f"{study}.html"
+
+
 def report_dir(url: str) -> Path:
     """Where HTML reports on the studies in ``url`` go: beside a storage file (runs/ by default), else runs/."""
     path = storage_file(url)

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from handmade import curves_of, pruned
 
-from pipeline.analysis.curves import align, anytime
+from pipeline.analysis.curves import align
 from pipeline.analysis.stats import paired_tests, speedup
 
 
@@ -55,8 +55,8 @@ def test_one_untied_seed_gives_p_one_and_says_more_seeds_are_needed():
     assert "run more seeds" in full.note
 
 
-def test_speedup_counts_trials_and_epochs_to_reach_random_median_final_best():
-    # random ends at 1.0 and 1.2 (median 1.1) after 4 trials of 3 epochs: 4 trials, 12 epochs spent.
+def test_speedup_counts_trials_and_epochs_both_arms_need_to_reach_random_median_final_best():
+    # random's median best-so-far reaches its final 1.1 only at its 4th trial (12 epochs).
     # tpe's median best reaches 1.025 at its 2nd trial, after 1 + 3 = 4 epochs (its first was pruned).
     arms = [
         ("random", 0, [4.0, 3.0, 2.0, 1.0]), ("random", 1, [4.0, 3.0, 2.0, 1.2]),
@@ -64,14 +64,15 @@ def test_speedup_counts_trials_and_epochs_to_reach_random_median_final_best():
         ("gp", 0, [5.0, 5.0, 5.0, 5.0]), ("gp", 1, [5.0, 5.0, 5.0, 5.0]),
     ]
     curves = curves_of(arms, epochs=3)
-    table = speedup(curves, anytime(curves)).set_index(["sampler", "axis"])
+    table = speedup(curves).set_index(["sampler", "axis"])
     tpe_trials, tpe_epochs = table.loc[("tpe", "trial")], table.loc[("tpe", "epochs")]
     assert tpe_trials.target == pytest.approx(1.1)
-    assert (tpe_trials.needed, tpe_trials.baseline_budget, tpe_trials.speedup) == (2, 4, 2.0)
-    assert (tpe_epochs.needed, tpe_epochs.baseline_budget, tpe_epochs.speedup) == (4, 12, 3.0)
+    assert (tpe_trials.needed, tpe_trials.baseline_needed, tpe_trials.speedup) == (2, 4, 2.0)
+    assert (tpe_epochs.needed, tpe_epochs.baseline_needed, tpe_epochs.speedup) == (4, 12, 3.0)
+    assert tpe_trials.ci_low == tpe_trials.ci_high == 2.0  # both seeds alike: every resample agrees
     assert not table.loc[("gp", "trial")].reached and np.isnan(table.loc[("gp", "trial")].speedup)
 
 
 def test_no_baseline_results_means_no_speedup_rather_than_an_error():
     curves = curves_of([("random", 0, [pruned(1)]), ("tpe", 0, [1.0])])
-    assert speedup(curves, anytime(curves)).empty
+    assert speedup(curves).empty

@@ -26,7 +26,8 @@ def test_notebook_is_committed_without_outputs():
 def test_notebook_calls_the_package_instead_of_copying_analysis_code():
     sources = "\n".join(cell.source for cell in code_cells())
     assert "from pipeline import analysis, plots" in sources
-    assert "def " not in sources and "scipy" not in sources and "go.Figure" not in sources
+    assert "def " not in sources and "go.Figure" not in sources
+    assert "stats.wilcoxon(pairs.best, pairs.baseline_best)" in sources  # the verdict's test, shown by hand
 
 
 def this_python_kernel(folder) -> KernelManager:
@@ -52,5 +53,6 @@ def test_notebook_runs_top_to_bottom_against_a_tiny_comparison(tiny_comparison, 
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs) == 9
     printed = [o.text for o in outputs if o.output_type == "stream" and o.name == "stdout"]
-    assert printed[0].startswith("tpe ")  # the verdict comes first
+    assert printed[0].startswith("tpe vs random: ")  # the verdict comes first
+    assert any(text.startswith("scipy.stats.wilcoxon: p = ") for text in printed)  # and its test, by hand
     assert printed[-1].strip() == sys.executable

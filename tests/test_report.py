@@ -10,7 +10,8 @@ from handmade import analysis_of, pruned
 from plotly.offline import get_plotlyjs
 
 from pipeline.cli import main
-from pipeline.report import default_report_path, render
+from pipeline.report import render
+from pipeline.storage import default_report_path
 from pipeline.storage import sqlite_path
 
 
@@ -37,7 +38,7 @@ def test_report_opens_with_the_verdict_then_notes_then_figures(page):
 
 
 def test_default_report_path_is_named_after_the_study_beside_the_sqlite_file(tmp_path):
-    assert default_report_path(sqlite_url(tmp_path / "any.db"), "digits_mlp") == tmp_path / "digits_mlp.html"
+    assert default_report_path(sqlite_url(tmp_path / "any.db"), "digits_mlp") == tmp_path / "any.html"
 
 
 def test_report_command_refuses_a_storage_that_does_not_exist(tmp_path, capsys):
@@ -58,7 +59,7 @@ def test_report_command_writes_the_html_and_prints_the_verdict_and_its_path(tiny
     done = cli("report", spec.name, "--storage", str(sqlite_path(url)), "--output", str(out))
     assert done.returncode == 0, done.stderr
     verdict, where = done.stdout.splitlines()
-    assert verdict.startswith("Verdict: tpe ") and where == f"Report:  {out}"
+    assert verdict.startswith("Verdict: tpe vs random: ") and where == f"Report:  {out}"
     assert html.escape(verdict.removeprefix("Verdict: ")) in out.read_text(encoding="utf-8")
 
 
@@ -68,9 +69,9 @@ def test_compare_ends_with_the_verdict_and_the_report_path(tmp_path):
                "--storage", str(tmp_path / "digits.db"), "--no-progress")
     assert done.returncode == 0, done.stderr
     *_, verdict, where = done.stdout.splitlines()
-    assert verdict.startswith("Verdict: tpe ") and "W/T/L" in verdict
-    assert where == f"Report:  {tmp_path / 'digits_mlp.html'}"
-    assert "Plotly.newPlot(" in (tmp_path / "digits_mlp.html").read_text(encoding="utf-8")
+    assert verdict.startswith("Verdict: tpe vs random: tied by design")  # 2 trials: TPE had not started modelling
+    assert where == f"Report:  {tmp_path / 'digits.html'}"
+    assert "Plotly.newPlot(" in (tmp_path / "digits.html").read_text(encoding="utf-8")
 
 
 CHROMIUM = "/usr/bin/chromium"

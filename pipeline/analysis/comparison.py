@@ -10,9 +10,10 @@ from pipeline.analysis import curves as anytime_curves
 from pipeline.analysis.importance import Importances, param_importances
 from pipeline.analysis.learning_curves import diagnoses, learning_curves
 from pipeline.analysis.regret import auc_summary, regret_auc
-from pipeline.analysis.stats import paired_tests, speedup
-from pipeline.analysis.summary import best_per_study, pruning_table, sampler_table, verdict
+from pipeline.analysis.stats import BASELINE, paired_tests, speedup
+from pipeline.analysis.summary import best_per_study, best_trials, pruning_table, sampler_table
 from pipeline.analysis.trials import Storage, load_tables, study_names
+from pipeline.analysis.verdict import Verdict, paired_differences, verdicts
 from pipeline.storage import open_storage, redact
 
 
@@ -31,7 +32,9 @@ class Analysis:
     best: pd.DataFrame  # summary.best_per_study
     table: pd.DataFrame  # summary.sampler_table
     tests: pd.DataFrame  # stats.paired_tests
+    paired: pd.DataFrame  # verdict.paired_differences: per seed at full budget, what the verdict tests
     speedup: pd.DataFrame  # stats.speedup
+    best_trials: pd.DataFrame  # summary.best_trials: each sampler's best configuration
     auc: pd.DataFrame  # regret.regret_auc
     auc_summary: pd.DataFrame  # regret.auc_summary
     pruning: pd.DataFrame  # summary.pruning_table
@@ -39,7 +42,12 @@ class Analysis:
     learning: pd.DataFrame  # learning_curves.learning_curves
     diagnoses: pd.DataFrame  # learning_curves.diagnoses
     notes: list[str]  # what the data could not support, in words
-    verdict: list[str]  # one line per sampler against the baseline
+    verdicts: list[Verdict]  # verdict.verdicts: one per sampler against the baseline
+
+    @property
+    def verdict(self) -> list[str]:
+        """The verdict's text, one line per sampler: what the terminal, report, notes and notebook print."""
+        return [v.text for v in self.verdicts]
 
     @property
     def samplers(self) -> list[str]:
@@ -51,7 +59,7 @@ def analyze(
     study: str,
     *,
     names: list[str] | None = None,
-    baseline: str = "random",
+    baseline: str = BASELINE,
     importance: str = "ped-anova",
 ) -> Analysis:
     """Analyze study script ``study``'s comparison in ``storage`` (a URL or an opened storage).
@@ -70,18 +78,20 @@ def analyze(
     anytime = anytime_curves.anytime(curves)
     best = best_per_study(trials)
     tests = paired_tests(aligned, budget=budget, baseline=baseline)
-    gains = speedup(curves, anytime, baseline=baseline)
+    gains = speedup(curves, baseline=baseline)
     auc = regret_auc(aligned, budget=budget)
     learning = learning_curves(best, tables.epochs)
     importances = param_importances(storage, names, evaluator=importance)
     several = best.sampler.nunique() > 1
     return Analysis(
         study=study, baseline=baseline, budget=budget, studies=tables.studies, trials=trials, epochs=tables.epochs,
-        curves=curves, anytime=anytime, best=best, table=sampler_table(best), tests=tests, speedup=gains, auc=auc,
+        curves=curves, anytime=anytime, best=best, table=sampler_table(best), tests=tests,
+        paired=paired_differences(aligned, baseline=baseline, budget=budget), speedup=gains,
+        best_trials=best_trials(trials), auc=auc,
         auc_summary=auc_summary(auc), pruning=pruning_table(best, trials), importances=importances,
         learning=learning, diagnoses=diagnoses(learning),
         notes=coverage_notes(trials, best, budget=budget) + stats_notes(tests) + importances.notes,
-        verdict=verdict(best, baseline=baseline, speedup=gains, tests=tests) if several else [],
+        verdicts=verdicts(trials, baseline=baseline, budget=budget, speedups=gains) if several else [],
     )
 
 

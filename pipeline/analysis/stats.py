@@ -12,14 +12,17 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.analysis.curves import AXES, final_best
+from pipeline.analysis.curves import AXES, align
 
+BASELINE = "random"  # the sampler every other one is measured against, unless a command says otherwise
 FRACTIONS = (0.25, 0.5, 1.0)
 TEST_COLUMNS = [
     "sampler", "baseline", "fraction", "trial", "n_pairs", "wins", "ties", "losses",
     "median_difference", "statistic", "p_value", "smallest_p", "note",
 ]
-SPEEDUP_COLUMNS = ["sampler", "baseline", "axis", "target", "needed", "baseline_budget", "speedup", "reached"]
+SPEEDUP_COLUMNS = [
+    "sampler", "baseline", "axis", "seeds", "target", "needed", "baseline_needed", "speedup", "ci_low", "ci_high", "reached",
+]
 
 
 def count(n: int, thing: str) -> str:
@@ -34,7 +37,7 @@ def paired_counts(ours: pd.Series, theirs: pd.Series) -> tuple[int, int, int]:
 
 
 def paired_tests(
-    aligned_trials: pd.DataFrame, *, budget: int, baseline: str = "random", fractions: tuple[float, ...] = FRACTIONS
+    aligned_trials: pd.DataFrame, *, budget: int, baseline: str = BASELINE, fractions: tuple[float, ...] = FRACTIONS
 ) -> pd.DataFrame:
     """Each sampler against ``baseline`` at fractions of the trial budget, on seeds where both have a result.
 
@@ -79,27 +82,64 @@ def compare_pairs(ours: pd.Series, theirs: pd.Series) -> dict:
     return result
 
 
-def speedup(curves: pd.DataFrame, anytime: pd.DataFrame, *, baseline: str = "random") -> pd.DataFrame:
-    """How much sooner each sampler reaches the baseline's median final best, on every axis.
+def paired_table(aligned_trials: pd.DataFrame, *, sampler: str, baseline: str, budget: int) -> pd.DataFrame:
+    """Per seed where both arms have a complete trial: each arm's best after ``budget`` finished trials and
+    their difference (sampler − baseline; negative: the sampler found a lower loss). The verdict's data."""
+    reached = aligned_trials[aligned_trials.index <= max(1, budget)]
+    if reached.empty or sampler not in aligned_trials.columns.get_level_values("sampler"):
+        return pd.DataFrame(columns=["seed", sampler, baseline, "difference"])
+    at = reached.iloc[-1]
+    pairs = pd.DataFrame({sampler: at[sampler], baseline: at[baseline]}).dropna()
+    pairs["difference"] = pairs[sampler] - pairs[baseline]
+    return pairs.rename_axis("seed").reset_index()
 
-    The target is the median over the baseline's seeds of their final best. ``needed`` is the first point
-    where the sampler's median best-so-far (:func:`~pipeline.analysis.curves.anytime`) is at or below it;
-    ``baseline_budget`` is what the baseline spent (median over its seeds: trials, epochs or seconds), and
-    ``speedup = baseline_budget / needed``. Not reached: ``reached`` is False and the speedup NaN.
+
+def speedup(curves: pd.DataFrame, *, baseline: str = BASELINE, resamples: int = 1000, rng: int = 0) -> pd.DataFrame:
+    """How much sooner each sampler reaches the baseline's median final best, both arms measured the same way.
+
+    On every axis, over the seeds both arms ran (each with a complete trial): the target is the median of
+    the baseline's final bests; ``needed`` and ``baseline_needed`` are the first points where the sampler's
+    and the baseline's median best-so-far curves are at or below it; ``speedup = baseline_needed / needed``.
+    An arm identical to the baseline therefore scores exactly 1×. ``ci_low`` / ``ci_high`` are a percentile
+    bootstrap 95% interval over seeds resampled in pairs (a resample where the sampler misses the target
+    counts as speedup 0: "not reached"). Not reached at all: ``reached`` is False and the speedup NaN.
     """
-    ends = final_best(curves)
-    base = ends[ends.sampler == baseline].dropna(subset=["best"])
     rows = []
-    if base.empty:
-        return pd.DataFrame(rows, columns=SPEEDUP_COLUMNS)
-    target = float(base.best.median())
-    for sampler in (s for s in ends.sampler.unique() if s != baseline):
-        for axis in AXES:
-            curve = anytime[(anytime.axis == axis) & (anytime.sampler == sampler)]
-            hits = curve.x[curve["median"] <= target]
-            needed = float(hits.iloc[0]) if len(hits) else np.nan
-            budget = float(base[axis].median())
-            rows.append({"sampler": sampler, "baseline": baseline, "axis": axis, "target": target, "needed": needed,
-                         "baseline_budget": budget, "speedup": budget / needed if needed > 0 else np.nan,
-                         "reached": bool(len(hits))})
+    for axis in AXES:
+        aligned = align(curves, axis) if len(curves) else pd.DataFrame()
+        if aligned.empty or baseline not in aligned.columns.get_level_values("sampler"):
+            continue
+        x = aligned.index.to_numpy(float)
+        for sampler in (s for s in dict.fromkeys(aligned.columns.get_level_values("sampler")) if s != baseline):
+            theirs, ours = aligned[baseline].dropna(axis=1, how="all"), aligned[sampler].dropna(axis=1, how="all")
+            seeds = sorted(set(theirs.columns) & set(ours.columns))
+            if not seeds:
+                continue
+            base, other = theirs[seeds].to_numpy(float), ours[seeds].to_numpy(float)
+            target, base_at, other_at = _reach(base[:, None, :], other[:, None, :], x)
+            draws = np.random.default_rng(rng).integers(0, len(seeds), (resamples, len(seeds)))
+            ratios = []
+            for chunk in np.array_split(draws, max(1, resamples // 200)):
+                _, b, o = _reach(base[:, chunk], other[:, chunk], x)
+                ratios.append(np.where(np.isfinite(o), b / o, 0.0))
+            ratios = np.concatenate(ratios) if len(seeds) > 1 else np.array([np.nan])
+            reached = bool(np.isfinite(other_at[0]))
+            low, high = np.quantile(ratios, [0.025, 0.975]) if len(seeds) > 1 else (np.nan, np.nan)
+            rows.append({"sampler": sampler, "baseline": baseline, "axis": axis, "seeds": len(seeds),
+                         "target": float(target[0]), "needed": float(other_at[0]),
+                         "baseline_needed": float(base_at[0]),
+                         "speedup": float(base_at[0] / other_at[0]) if reached else np.nan,
+                         "ci_low": float(low), "ci_high": float(high), "reached": reached})
     return pd.DataFrame(rows, columns=SPEEDUP_COLUMNS)
+
+
+def _reach(base: np.ndarray, other: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For curves shaped points × resamples × seeds: the target (baseline's median final best) per resample,
+    and where each arm's median curve first reaches it (inf where never)."""
+    base_median, other_median = np.median(base, axis=2), np.median(other, axis=2)  # NaN until every seed has one
+    target = base_median[-1]
+    first = []
+    for median in (base_median, other_median):
+        hit = median <= target
+        first.append(np.where(hit.any(axis=0), x[hit.argmax(axis=0)], np.inf))
+    return target, first[0], first[1]

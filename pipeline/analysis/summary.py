@@ -1,4 +1,4 @@
-"""Per-study bests, the per-sampler table over seeds, and a plain verdict against a baseline sampler.
+"""Per-study bests, the per-sampler table over seeds, the pruning table and each sampler's best trial.
 
 Only COMPLETE trials compete for "best": a pruned trial's value is an intermediate one.
 """
@@ -8,7 +8,6 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis.stats import count, paired_counts
 
 BEST_COLUMNS = [
     "sampler", "seed", "best_value", "best_val_accuracy", "best_number", "finished", "pruned",
@@ -77,73 +76,28 @@ def pruning_table(best: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     return table.reset_index()
 
 
-def verdict(
-    best: pd.DataFrame,
-    *,
-    baseline: str = "random",
-    speedup: pd.DataFrame | None = None,
-    tests: pd.DataFrame | None = None,
-) -> list[str]:
-    """One line per sampler against ``baseline``, from the per-seed bests of :func:`best_per_study`.
-
-    Given the :func:`~pipeline.analysis.stats.speedup` and :func:`~pipeline.analysis.stats.paired_tests`
-    tables, the line opens with how soon the sampler reached the baseline's final best and the Wilcoxon
-    p-value at full budget; then win / tie / loss counts over paired seeds and the median best values.
-    """
-    if baseline not in set(best.sampler):
-        return [f"no {baseline!r} arm to compare against"]
-    pivot = best.pivot(index="seed", columns="sampler", values="best_value")
-    lines = []
-    for sampler in [s for s in pivot.columns if s != baseline]:
-        paired = pivot[[sampler, baseline]].dropna()
-        if paired.empty:
-            lines.append(f"{sampler}: no seed where both {sampler} and {baseline} completed a trial")
-            continue
-        ours, theirs = paired[sampler].median(), paired[baseline].median()
-        change = (ours - theirs) / abs(theirs) if theirs else np.nan
-        wins, ties, losses = paired_counts(paired[sampler], paired[baseline])
-        better = "better than" if ours < theirs else "worse than" if ours > theirs else "level with"
-        parts = [f"{sampler} did {better} {baseline}"]
-        if speedup is not None and tests is not None:
-            parts = [reach_phrase(speedup, sampler, baseline), p_phrase(tests, sampler)]
-        parts.append(f"W/T/L {wins}/{ties}/{losses} (paired seeds: {len(paired)})")
-        direction = "lower" if change < 0 else "higher"
-        parts.append(
-            f"median best validation loss {ours:.4g} for both" if ours == theirs
-            else f"median best validation loss {ours:.4g} vs {theirs:.4g} ({abs(change):.1%} {direction})"
-        )
-        lines.append("; ".join(parts))
-    return lines
+def best_trials(trials: pd.DataFrame) -> pd.DataFrame:
+    """Per sampler, its best COMPLETE trial over all seeds: where it is (study, trial number), its value and
+    accuracy, epochs and hyperparameters (``params``: a dict). The configuration to retrain."""
+    complete = trials[trials.state == "COMPLETE"].dropna(subset=["value"])
+    params = [c for c in trials.columns if c.startswith("params_")]
+    rows = []
+    for sampler, group in complete.groupby("sampler", sort=True):
+        best = group.loc[group.value.idxmin()]
+        rows.append({
+            "sampler": sampler, "study_name": best.study_name, "seed": best.seed, "number": int(best.number),
+            "value": float(best.value), "val_accuracy": best.val_accuracy, "epochs_run": best.epochs_run,
+            "params": {c.removeprefix("params_"): _plain(best[c]) for c in params if not _missing(best[c])},
+        })
+    return pd.DataFrame(rows, columns=BEST_TRIAL_COLUMNS)
 
 
-def reach_phrase(speedup: pd.DataFrame, sampler: str, baseline: str) -> str:
-    rows = speedup[speedup.sampler == sampler].set_index("axis")
-    if "trial" not in rows.index:
-        return f"{sampler}: no {baseline} result to measure a speedup against"
-    trial = rows.loc["trial"]
-    if not trial.reached:
-        return f"{sampler} did not reach {baseline}'s final best ({trial.target:.4g}) within its budget"
-    phrase = (
-        f"{sampler} reached {baseline}'s final best ({trial.target:.4g}) in {trial.needed:.0f} trials, "
-        f"{times(trial.speedup)}"
-    )
-    epochs = rows.loc["epochs"]
-    return phrase + (f" ({times(epochs.speedup)} in epochs)" if epochs.reached else " (not reached in epochs)")
+BEST_TRIAL_COLUMNS = ["sampler", "study_name", "seed", "number", "value", "val_accuracy", "epochs_run", "params"]
 
 
-def times(speedup: float) -> str:
-    """``2.5× faster`` / ``1.3× slower``."""
-    if not np.isfinite(speedup) or speedup <= 0:
-        return "speedup undefined"
-    return f"{speedup:.1f}× faster" if speedup >= 1 else f"{1 / speedup:.1f}× slower"
+def _missing(value) -> bool:
+    return value is None or (isinstance(value, float) and np.isnan(value))
 
 
-def p_phrase(tests: pd.DataFrame, sampler: str) -> str:
-    full = tests[(tests.sampler == sampler) & (tests.fraction == 1.0)]
-    if full.empty:
-        return "no test at full budget"
-    row = full.iloc[0]
-    if np.isnan(row.p_value):
-        return f"no Wilcoxon test at full budget ({row.note})"
-    floor = f" (with {count(row.n_pairs - row.ties, 'untied seed')} it cannot go below {row.smallest_p:.3g})"
-    return f"Wilcoxon p = {row.p_value:.3g} at full budget" + (floor if row.smallest_p > 0.05 else "")
+def _plain(value):
+    return value.item() if isinstance(value, np.generic) else value

@@ -17,17 +17,24 @@ import pandas as pd
 from optuna_dashboard import get_note, save_note
 
 from pipeline import analysis
-from pipeline.storage import report_dir
+from pipeline.storage import default_report_path
 
-BASELINE = "random"  # the sampler every verdict compares against (analysis.verdict's default)
+from pipeline.analysis.stats import BASELINE
 FINISHED = ("COMPLETE", "PRUNED")
 
 
-def write_notes(storage: optuna.storages.BaseStorage, url: str, study: str | None = None) -> int:
+def write_notes(
+    storage: optuna.storages.BaseStorage,
+    url: str,
+    study: str | None = None,
+    *,
+    verdicts: list[analysis.Verdict] | None = None,
+) -> int:
     """Write the note of every Optuna study of study script ``study`` (of every script when None).
 
-    ``url`` is the storage's URL, which says where the HTML report would be. Returns how many notes
-    changed.
+    ``url`` is the storage's URL, which says where the HTML report would be. Once the comparison has
+    finished, each note carries the verdict: ``verdicts`` when the caller has computed them (the terminal
+    printed those), else :func:`analysis.verdicts` of the same trials. Returns how many notes changed.
     """
     if study is None:
         summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
@@ -36,10 +43,16 @@ def write_notes(storage: optuna.storages.BaseStorage, url: str, study: str | Non
     for script in [study] if study is not None else scripts:
         members = analysis.comparison_studies(storage, script)
         trials = analysis.load_trials(storage, [s.study_name for s in members])
-        best = analysis.best_per_study(trials) if finished_budget(members, trials) else None
-        report = report_dir(url) / f"{script}.html"  # what the report command writes
+        done = finished_budget(members, trials)
+        best = analysis.best_per_study(trials) if done else None
+        found = verdicts
+        if done and found is None:
+            budget = int(trials.budget.max()) if trials.budget.notna().any() else 0
+            found = analysis.verdicts(trials, baseline=BASELINE, budget=budget)
+        report = default_report_path(url, script)  # what the report command writes
         for summary in members:
-            body = study_note(summary.user_attrs, best=best, report=report.name if report.is_file() else None)
+            body = study_note(summary.user_attrs, best=best, verdicts=found or [],
+                              report=report.name if report.is_file() else None)
             handle = optuna.load_study(study_name=summary.study_name, storage=storage)
             if get_note(handle) != body:
                 save_note(handle, body)
@@ -53,7 +66,9 @@ def finished_budget(members: list[optuna.study.StudySummary], trials: pd.DataFra
     return all(finished.get(s.study_name, 0) >= s.user_attrs.get("trials", 0) for s in members)
 
 
-def study_note(attrs: dict[str, Any], *, best: pd.DataFrame | None, report: str | None) -> str:
+def study_note(
+    attrs: dict[str, Any], *, best: pd.DataFrame | None, verdicts: list[analysis.Verdict], report: str | None
+) -> str:
     """The markdown note of one study; ``best`` is ``analysis.best_per_study`` once the comparison is done."""
     attrs = defaultdict(lambda: "?", attrs)  # a study made by an older pipeline may lack some attrs
     sampler, seed = attrs["sampler"], attrs["seed"]
@@ -67,7 +82,7 @@ def study_note(attrs: dict[str, Any], *, best: pd.DataFrame | None, report: str 
         "",
         "### Verdict",
         "",
-        *verdict_lines(sampler, seed, best),
+        *verdict_lines(sampler, seed, best, verdicts),
     ]
     if report is not None:
         lines += ["", f"Comparison report: [{report}](/reports/{report}) (served by `tune dashboard`)"]
@@ -98,14 +113,13 @@ def study_note(attrs: dict[str, Any], *, best: pd.DataFrame | None, report: str 
     return "\n".join(lines) + "\n"
 
 
-def verdict_lines(sampler: str, seed: int, best: pd.DataFrame | None) -> list[str]:
+def verdict_lines(sampler: str, seed: int, best: pd.DataFrame | None, verdicts: list[analysis.Verdict]) -> list[str]:
     if best is None:
         return ["Written here once every study of this comparison has finished its trial budget."]
     if best.sampler.nunique() < 2:
         return [f"Only the {sampler} sampler ran: nothing to compare."]
     # Against the baseline every sentence concerns this arm; otherwise only this sampler's own sentence.
-    arms = best if sampler == BASELINE else best[best.sampler.isin([sampler, BASELINE])]
-    lines = [f"- {sentence}" for sentence in analysis.verdict(arms, baseline=BASELINE)]
+    lines = [f"- {v.text}" for v in verdicts if sampler in (v.baseline, v.sampler)]
     this_seed = best[best.seed == seed].sort_values("best_value")
     values = ", ".join(
         f"{r.sampler} {r.best_value:.4g}" + (" (this study)" if r.sampler == sampler else "") for r in this_seed.itertuples()
