@@ -16,7 +16,7 @@ def fake_training(trial: optuna.Trial) -> float:
     trial.set_user_attr("train_loss", [v / 2 for v in val])
     trial.set_user_attr("val_loss", val)
     if trial.number % 2:
-        trial.set_user_attr("end_reason", "pruned at epoch 2: best validation loss so far 0.33 is above the median 0.2")
+        trial.set_user_attr("end_reason", "pruned after epoch 3: best validation loss so far 0.33 is above the median 0.2")
         raise optuna.TrialPruned()
     return val[-1]
 
@@ -39,7 +39,7 @@ def test_every_finished_trial_gets_its_learning_curve_as_an_svg_artifact(sqlite_
         download_artifact(artifact_store=store, artifact_id=meta.artifact_id, file_path=str(path))
         svg = path.read_text()
         assert svg.startswith("<svg") and svg.count("<polyline") == 2
-        assert ("pruned at epoch 2" in svg) == (trial.state == PRUNED)
+        assert ("pruned after epoch 3" in svg) == (trial.state == PRUNED)
 
 
 def test_the_store_sits_beside_the_database(sqlite_study, tmp_path):

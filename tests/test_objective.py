@@ -51,7 +51,7 @@ def test_objective_raises_trial_pruned_when_its_pruner_says_so(tiny_data):
     assert trial.state == PRUNED
     assert list(trial.intermediate_values) == [0]
     assert trial.user_attrs["epochs_run"] == 1
-    assert trial.user_attrs["end_reason"].startswith("pruned at epoch 0")
+    assert trial.user_attrs["end_reason"].startswith("pruned after epoch 1")
 
 
 def test_median_pruner_prunes_bad_trials_after_warmup_epochs(tiny_data):
@@ -94,7 +94,7 @@ def test_a_diverging_trial_ends_pruned_with_its_reason_and_the_study_goes_on(tin
     study.optimize(Objective(mlp, tiny_data, epochs=3, seed=0), n_trials=2)
     diverged, healthy = study.trials
     assert diverged.state == PRUNED
-    assert "diverged at epoch" in diverged.user_attrs["end_reason"]
+    assert "diverged in epoch" in diverged.user_attrs["end_reason"]
     assert healthy.state == COMPLETE
 
 
@@ -106,3 +106,34 @@ def test_trial_k_starts_from_the_same_weights_in_every_arm(tiny_data):
         study.optimize(Objective(mlp, tiny_data, epochs=2, seed=0), n_trials=1)
         values.append(study.trials[0].value)
     assert values[0] == values[1]
+
+
+def test_a_trial_pruned_after_its_third_epoch_says_epoch_3_everywhere(tiny_data, tmp_path):
+    from optuna.artifacts import download_artifact, get_all_artifact_meta
+    from optuna_dashboard._note import get_note_from_system_attrs
+
+    from pipeline.analysis.trials import load_tables
+    from pipeline.dashboard.trials import artifact_store, with_trial_views
+    from pipeline.storage import open_storage
+
+    url = f"sqlite:///{tmp_path / 'epochs.db'}"
+    storage = open_storage(url)
+    study = optuna.create_study(storage=storage, study_name="s", pruner=optuna.pruners.ThresholdPruner(
+        upper=0.0, n_warmup_steps=2))  # any loss is above 0: prunes at step 2, after the third epoch
+    study.set_user_attr("sampler", "tpe")
+    study.enqueue_trial(ADAM)
+    store = artifact_store(url)
+    study.optimize(with_trial_views(Objective(mlp, tiny_data, epochs=6, seed=0), store), n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == PRUNED and max(trial.intermediate_values) == 2  # Optuna's step: 0-based
+    assert trial.user_attrs["epochs_run"] == 3
+    assert trial.user_attrs["end_reason"].startswith("pruned after epoch 3 ")
+    notes = storage.get_study_system_attrs(study._study_id)  # where optuna-dashboard keeps trial notes
+    note = get_note_from_system_attrs(notes, trial._trial_id)["body"]
+    assert note.startswith("**Pruned after epoch 3 ")
+    (meta,) = get_all_artifact_meta(trial, storage=storage)
+    download_artifact(artifact_store=store, artifact_id=meta.artifact_id, file_path=str(tmp_path / "curve.svg"))
+    svg = (tmp_path / "curve.svg").read_text()
+    assert "pruned after epoch 3" in svg and '>3</text>' in svg and ">epoch</text>" in svg  # the x axis ends at 3
+    epochs = load_tables(storage, ["s"]).epochs
+    assert epochs.epoch.tolist() == [1, 2, 3]  # what the report and the notebook plot

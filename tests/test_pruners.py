@@ -67,7 +67,7 @@ def test_bad_pruner_input_says_what_is_allowed(text, message):
 
 
 def pruned_after_three_complete(pruner):
-    """Complete trials whose losses at epoch 1 are 0.5, 0.7 and 0.9, then one at 0.75 then 0.8 (pruned)."""
+    """Complete trials whose losses after epoch 2 (step 1) are 0.5, 0.7 and 0.9, then one at 0.75 then 0.8 (pruned)."""
     study = optuna.create_study(pruner=pruner)
     for values in ([1.0, 0.5], [3.0, 0.7], [2.0, 0.9]):
         trial = study.ask()
@@ -83,11 +83,11 @@ def pruned_after_three_complete(pruner):
 
 @pytest.mark.parametrize("pruner, expected", [
     (optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=1),
-     "pruned at epoch 1: best validation loss so far 0.75 is above the median 0.7 of 3 complete trials at epoch 1"),
+     "pruned after epoch 2: best validation loss so far 0.75 is above the median 0.7 of 3 complete trials after epoch 2"),
     (optuna.pruners.PercentilePruner(25.0, n_startup_trials=1, n_warmup_steps=1),
-     "pruned at epoch 1: best validation loss so far 0.75 is above the 25th percentile 0.6 of 3 complete trials at epoch 1"),
+     "pruned after epoch 2: best validation loss so far 0.75 is above the 25th percentile 0.6 of 3 complete trials after epoch 2"),
     (optuna.pruners.ThresholdPruner(upper=0.77),
-     "pruned at epoch 1 by ThresholdPruner: validation loss 0.8"),
+     "pruned after epoch 2 by ThresholdPruner: validation loss 0.8"),
 ])
 def test_a_pruned_trial_is_told_the_threshold_its_pruner_compared_it_against(pruner, expected):
     assert pruned_after_three_complete(pruner) == expected

@@ -42,7 +42,7 @@ def test_validation_loss_is_the_mean_over_the_whole_split(tiny_data):
 
 def test_a_huge_learning_rate_raises_diverged_naming_the_epoch(tiny_data):
     p = TrainingParams(lr=1e6, batch_size=32, optimizer="sgd", momentum=0.99)
-    with pytest.raises(Diverged, match=r"diverged at epoch \d+: .* is not finite"):
+    with pytest.raises(Diverged, match=r"diverged in epoch \d+: .* is not finite"):
         list(fit(model(), tiny_data, p, epochs=5, seed=0))
 
 
@@ -56,5 +56,5 @@ def test_same_seed_same_results(tiny_data):
 
 def test_a_loss_that_explodes_but_stays_finite_also_counts_as_diverged(tiny_data):
     p = TrainingParams(lr=200.0, batch_size=64, optimizer="sgd", momentum=0.9)
-    with pytest.raises(Diverged, match=r"diverged at epoch 0: training loss exploded to \d"):
+    with pytest.raises(Diverged, match=r"diverged in epoch 1: training loss exploded to \d"):
         list(fit(model(), tiny_data, p, epochs=3, seed=0))

@@ -28,7 +28,7 @@ class Diverged(Exception):
 
     def __init__(self, epoch: int, what: str, value: float) -> None:
         problem = "is not finite" if not math.isfinite(value) else f"exploded to {value:.3g}"
-        super().__init__(f"diverged at epoch {epoch}: {what} {problem}")
+        super().__init__(f"diverged in epoch {epoch + 1}: {what} {problem}")  # epochs counted from 1 in messages
         self.epoch = epoch
 
 
