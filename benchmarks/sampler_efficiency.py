@@ -1,8 +1,9 @@
 """Random vs TPE on digits_mlp with paired seeds: how much sooner does TPE reach random's final best?
 
-Reports the speedup over random (trials — and epochs — TPE's median best-so-far needs to reach random's
-median final best, divided into random's budget), the Wilcoxon signed-rank p-value at 25/50/100% of the
-budget, and the final best validation loss per sampler (median [IQR]). Uses the analysis module.
+Reports the speedup over random (the trials — and epochs — random's median best-so-far needs to reach its
+own median final best, divided by what TPE's needs; 1× for an arm identical to random) with its paired
+bootstrap 95% CI, the Wilcoxon signed-rank p-value at 25/50/100% of the budget, the final best validation
+loss per sampler (median [IQR]) and the verdict's text. Uses the analysis module.
 
     python benchmarks/sampler_efficiency.py [--seeds N] [--trials N] [--out DIR]   (full: --seeds 10 --trials 100)
 """
@@ -38,7 +39,10 @@ def main() -> None:
         "study": spec.name, "seeds": args.seeds, "trials": args.trials, "epochs": spec.epochs,
         "speedup_trials": _number(speedup.loc["trial", "speedup"]),
         "speedup_epochs": _number(speedup.loc["epochs", "speedup"]) if "epochs" in speedup.index else None,
+        "speedup_trials_ci95": [_number(speedup.loc["trial", "ci_low"]), _number(speedup.loc["trial", "ci_high"])],
         "tpe_trials_to_reach_random_final_best": _number(speedup.loc["trial", "needed"]),
+        "random_trials_to_reach_its_final_best": _number(speedup.loc["trial", "baseline_needed"]),
+        "verdict": result.verdict[0] if result.verdict else None,
         "wilcoxon": {f"{int(f * 100)}%": {"p_value": _number(r.p_value), "wins": int(r.wins), "ties": int(r.ties),
                                           "losses": int(r.losses), "median_difference": _number(r.median_difference)}
                      for f, r in tests.iterrows()},
@@ -49,7 +53,10 @@ def main() -> None:
     print(f"digits_mlp, random vs TPE, {args.seeds} paired seeds × {args.trials} trials × ≤{spec.epochs} epochs")
     reached = figures["speedup_trials"]
     print(f"  speedup over random (trials): {'not reached' if reached is None else f'{reached:.2f}×'}"
-          f"  (TPE needs {figures['tpe_trials_to_reach_random_final_best']} trials)")
+          f"  [95% CI {figures['speedup_trials_ci95'][0]}–{figures['speedup_trials_ci95'][1]}]"
+          f"  (TPE needs {figures['tpe_trials_to_reach_random_final_best']} trials, random "
+          f"{figures['random_trials_to_reach_its_final_best']})")
+    print(f"  verdict: {figures['verdict']}")
     for fraction, w in figures["wilcoxon"].items():
         p = "n/a" if w["p_value"] is None else f"{w['p_value']:.3g}"
         print(f"  at {fraction:>4} of the budget: Wilcoxon p = {p}, W/T/L {w['wins']}/{w['ties']}/{w['losses']}")

@@ -129,6 +129,7 @@ def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
     retries = [t for t in trials if t.number > killed.number and t.params == killed.params]
     assert retries and retries[0].state in (STATES.COMPLETE, STATES.PRUNED)
     assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 40 and count(trials, STATES.RUNNING) == 0
+    assert no_repeated_params(trials)  # the retry is the only copy of the killed trial's draw that finished
 
 
 def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):

@@ -136,14 +136,19 @@ def detail_phrases(pairs: pd.DataFrame, trial_speedup: pd.DataFrame, *, budget: 
                    seeds_needed: int | None, ties: int, n_pairs: int, **_) -> list[str]:
     reference = float(pairs[baseline].median())
     relative = f" ({median_difference / abs(reference):+.1%} of {baseline}'s median best)" if reference else ""
-    interval = f" [95% CI {ci_low:+.3g} to {ci_high:+.3g}]" if np.isfinite(ci_low) else ""
-    phrases = [f"median paired difference in best validation loss {median_difference:+.3g}{relative}{interval}"]
+    interval = f" [95% CI {signed(ci_low)} to {signed(ci_high)}]" if np.isfinite(ci_low) else ""
+    phrases = [f"median paired difference in best validation loss {signed(median_difference)}{relative}{interval}"]
     if smallest_p > ALPHA:
         phrases.append(f"with {count(n_pairs - ties, 'untied seed')} p cannot go below {smallest_p:.3g}")
     if seeds_needed is not None and seeds_needed > n_pairs:
         phrases.append(f"a difference this size needs about {seeds_needed} seeds for an 80% chance of p < 0.05")
     phrases.append(speedup_phrase(trial_speedup, sampler=sampler, baseline=baseline, budget=budget))
     return phrases
+
+
+def signed(value: float) -> str:
+    """``-0.0152``, ``+0.013``, ``0``."""
+    return "0" if value == 0 else f"{value:+.3g}"
 
 
 def speedup_phrase(row: pd.DataFrame, *, sampler: str, baseline: str, budget: int) -> str:
