@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: install demo dashboard test test-fast bench chromium fashion-data clean
+.PHONY: install demo dashboard lint test test-fast bench chromium fashion-data clean
 
 install: $(INSTALLED)
 
@@ -24,7 +24,12 @@ demo: install
 dashboard: install
 	$(BIN)/python -m pipeline dashboard digits_mlp
 
-test: install chromium
+# ruff (lint + format, line length 120, settings in pyproject.toml): `$(BIN)/ruff format .` fixes the format.
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+test: install chromium lint
 	$(BIN)/python -m pytest
 
 test-fast: install

@@ -8,18 +8,17 @@ hand vs with matplotlib's Agg backend.
 from __future__ import annotations
 
 import argparse
-
 import io
 import statistics
 import tempfile
 import time
 from pathlib import Path
 
+import _common  # first: puts the repo on sys.path
 import optuna
 
-import _common  # first: puts the repo on sys.path
-from pipeline.dashboard.curves import learning_curve_svg
-from pipeline.dashboard.trials import artifact_store, attach_views
+from pipeline.dashboard.svg import learning_curve_svg
+from pipeline.dashboard.trial_views import artifact_store, attach_views
 from pipeline.pruners import explain_pruning
 from pipeline.storage import open_storage
 
@@ -48,8 +47,11 @@ def views_ms(trials: int, folder: Path) -> dict[str, float]:
         start = time.perf_counter()
         attach_views(trial, store)
         spent["pruned" if pruned else "complete"].append((time.perf_counter() - start) * 1000)
-        study.tell(trial, state=optuna.trial.TrialState.PRUNED if pruned else optuna.trial.TrialState.COMPLETE,
-                   values=None if pruned else VAL[-1])
+        study.tell(
+            trial,
+            state=optuna.trial.TrialState.PRUNED if pruned else optuna.trial.TrialState.COMPLETE,
+            values=None if pruned else VAL[-1],
+        )
     return {kind: statistics.median(values) for kind, values in spent.items()}
 
 
@@ -90,4 +92,6 @@ if __name__ == "__main__":
     drawing = drawing_ms()
     for what, ms in {**views, **drawing}.items():
         print(f"{what}: {ms:.2f} ms")
-    _common.save("dashboard_views", {"trials": trials, "views_ms_per_trial": views, "drawing_ms": drawing}, out=args.out)
+    _common.save(
+        "dashboard_views", {"trials": trials, "views_ms_per_trial": views, "drawing_ms": drawing}, out=args.out
+    )

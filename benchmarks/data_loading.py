@@ -42,7 +42,9 @@ def prepare_files(root: Path, images: int) -> str:
     for prefix, n in (("train", images), ("t10k", max(10, images // 6))):
         images = torch.randint(0, 256, (n, SIDE, SIDE), generator=g, dtype=torch.uint8)
         labels = torch.randint(0, 10, (n,), generator=g, dtype=torch.uint8)
-        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(struct.pack(">IIII", 0x803, n, SIDE, SIDE) + images.numpy().tobytes())
+        (raw / f"{prefix}-images-idx3-ubyte").write_bytes(
+            struct.pack(">IIII", 0x803, n, SIDE, SIDE) + images.numpy().tobytes()
+        )
         (raw / f"{prefix}-labels-idx1-ubyte").write_bytes(struct.pack(">II", 0x801, n) + labels.numpy().tobytes())
     return "synthetic, Fashion-MNIST's shape"
 
@@ -97,7 +99,9 @@ def pipeline_epoch_seconds(root: Path, epochs: int) -> tuple[list[float], float]
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--epochs", type=int, default=2, help="timed epochs per loader (default 2)")
-    parser.add_argument("--images", type=int, default=N_TRAIN, help="training images (default 60,000; fewer: synthetic)")
+    parser.add_argument(
+        "--images", type=int, default=N_TRAIN, help="training images (default 60,000; fewer: synthetic)"
+    )
     parser.add_argument("--out", type=Path, default=_common.RESULTS, help="folder for the JSON file")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -110,11 +114,21 @@ def main() -> None:
     print(f"  DataLoader + ToTensor + Normalize : {baseline_s:7.2f} s/epoch")
     print(f"  pipeline tensors + index slices   : {ours_s:7.2f} s/epoch   (one-time load {load_seconds:.2f} s)")
     print(f"  speedup                           : {baseline_s / ours_s:7.1f}×  (target ≥ 10×)")
-    _common.save("data_loading", {
-        "data": source, "images": args.images, "batch_size": BATCH, "epochs_timed": args.epochs,
-        "dataloader_s_per_epoch": baseline_s, "pipeline_s_per_epoch": ours_s,
-        "pipeline_one_time_load_s": load_seconds, "speedup": baseline_s / ours_s, "target_speedup": 10,
-    }, out=args.out)
+    _common.save(
+        "data_loading",
+        {
+            "data": source,
+            "images": args.images,
+            "batch_size": BATCH,
+            "epochs_timed": args.epochs,
+            "dataloader_s_per_epoch": baseline_s,
+            "pipeline_s_per_epoch": ours_s,
+            "pipeline_one_time_load_s": load_seconds,
+            "speedup": baseline_s / ours_s,
+            "target_speedup": 10,
+        },
+        out=args.out,
+    )
 
 
 if __name__ == "__main__":

@@ -23,9 +23,9 @@ import optuna
 import torch
 
 from pipeline.data import load_raw
-from pipeline.driver import RunOptions, run_arms
 from pipeline.objectives import mlp
 from pipeline.pruners import first_prunable_step, make_pruner, pruner_settings
+from pipeline.run.driver import RunOptions, run_arms
 from pipeline.samplers import make_sampler, sampler_settings
 from pipeline.storage import open_storage
 from pipeline.study_scripts import load_study_spec
@@ -73,8 +73,14 @@ def bookkeeping_ms_per_trial(storage, trials: int, epochs: int = 12) -> float:
             trial.report(loss + shift, epoch)
             if epoch >= prune_from and trial.should_prune():
                 break
-        attrs = {"val_accuracy": 0.9, "n_params": 1000, "epochs_run": epochs, "train_seconds": 0.0,
-                 "train_loss": losses, "val_loss": losses}
+        attrs = {
+            "val_accuracy": 0.9,
+            "n_params": 1000,
+            "epochs_run": epochs,
+            "train_seconds": 0.0,
+            "train_loss": losses,
+            "val_loss": losses,
+        }
         for key, value in attrs.items():
             trial.set_user_attr(key, value)
         study.tell(trial, losses[-1] + shift)
@@ -106,15 +112,25 @@ def main() -> None:
         study["optuna_floor_share"] = per_trial[name] * study["trials"] / 1000 / study["wall_s"]
     print(f"digits_mlp, TPE + median pruner, {args.trials} trials:")
     for name, study in studies.items():
-        print(f"  {name:<8} wall {study['wall_s']:5.1f} s, training {study['train_and_eval_s']:5.1f} s "
-              f"({study['epochs_run']} epochs) → overhead {study['overhead_share']:.1%} of wall, "
-              f"{study['overhead_ms_per_trial']:.0f} ms per trial; Optuna's own bookkeeping alone ≈ {study['optuna_floor_share']:.0%}"
-              + ("  (target ≤ 10%)" if name == "sqlite" else ""))
+        print(
+            f"  {name:<8} wall {study['wall_s']:5.1f} s, training {study['train_and_eval_s']:5.1f} s "
+            f"({study['epochs_run']} epochs) → overhead {study['overhead_share']:.1%} of wall, "
+            f"{study['overhead_ms_per_trial']:.0f} ms per trial; Optuna's own bookkeeping alone ≈ "
+            f"{study['optuna_floor_share']:.0%}" + ("  (target ≤ 10%)" if name == "sqlite" else "")
+        )
     print("Optuna's bookkeeping per trial, alone (TPE sampling + 12 reports/pruning checks + user attrs), median:")
     for name, ms in per_trial.items():
         print(f"  {name:<10} {ms:7.1f} ms   ({ms / per_trial['in-memory']:.1f}× in-memory)")
-    _common.save("overhead", {"study": studies["sqlite"], "study_journal": studies["journal"],
-                              "bookkeeping_ms_per_trial": per_trial, "target_overhead_share": 0.10}, out=args.out)
+    _common.save(
+        "overhead",
+        {
+            "study": studies["sqlite"],
+            "study_journal": studies["journal"],
+            "bookkeeping_ms_per_trial": per_trial,
+            "target_overhead_share": 0.10,
+        },
+        out=args.out,
+    )
 
 
 if __name__ == "__main__":

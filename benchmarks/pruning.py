@@ -20,9 +20,9 @@ import torch
 
 from pipeline.analysis import analyze
 from pipeline.analysis.stats import compare_pairs
-from pipeline.driver import RunOptions, run_arms
 from pipeline.errors import UsageError
 from pipeline.pruners import parse_pruner, pruner_settings
+from pipeline.run.driver import RunOptions, run_arms
 from pipeline.study_scripts import load_study_spec
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -42,15 +42,21 @@ def main() -> None:
         settings = pruner_settings(name, overrides, epochs=study.epochs)
     except UsageError as exc:
         sys.exit(f"error: {exc}")
-    base = dataclasses.replace(study, seeds=args.seeds, trials=args.trials, samplers=("tpe",), pruner=name,
-                               pruner_settings=settings)
+    base = dataclasses.replace(
+        study, seeds=args.seeds, trials=args.trials, samplers=("tpe",), pruner=name, pruner_settings=settings
+    )
     with tempfile.TemporaryDirectory() as tmp:
         pruned = run(base, Path(tmp), "pruned")
         unpruned = run(dataclasses.replace(base, pruner="none", pruner_settings={}), Path(tmp), "none")
     test = compare_pairs(pruned.best_value, unpruned.best_value)
     figures = {
-        "study": base.name, "sampler": "tpe", "seeds": args.seeds, "trials": args.trials, "epochs": base.epochs,
-        "pruner": base.pruner, "pruner_settings": base.pruner_settings,
+        "study": base.name,
+        "sampler": "tpe",
+        "seeds": args.seeds,
+        "trials": args.trials,
+        "epochs": base.epochs,
+        "pruner": base.pruner,
+        "pruner_settings": base.pruner_settings,
         "epochs_consumed": {"pruned": int(pruned.epochs_run.sum()), "none": int(unpruned.epochs_run.sum())},
         "wall_s": {"pruned": float(pruned.wall_seconds.sum()), "none": float(unpruned.wall_seconds.sum())},
         "final_best_median": {"pruned": float(pruned.best_value.median()), "none": float(unpruned.best_value.median())},
@@ -63,11 +69,15 @@ def main() -> None:
     print(f"digits_mlp, TPE, {args.seeds} paired seeds × {args.trials} finished trials × ≤{base.epochs} epochs")
     for arm in ("pruned", "none"):
         label = base.pruner if arm == "pruned" else "none"
-        print(f"  {label:<18} {figures['epochs_consumed'][arm]:6d} epochs, {figures['wall_s'][arm]:7.1f} s, "
-              f"median final best {figures['final_best_median'][arm]:.4f}")
+        print(
+            f"  {label:<18} {figures['epochs_consumed'][arm]:6d} epochs, {figures['wall_s'][arm]:7.1f} s, "
+            f"median final best {figures['final_best_median'][arm]:.4f}"
+        )
     p = "n/a" if figures["wilcoxon_p"] is None else f"{figures['wilcoxon_p']:.3g}"
-    print(f"  pruning uses {figures['epochs_ratio']:.2f}× fewer epochs, {figures['wall_ratio']:.2f}× less time; "
-          f"final best Wilcoxon p = {p} (W/T/L {test['wins']}/{test['ties']}/{test['losses']})")
+    print(
+        f"  pruning uses {figures['epochs_ratio']:.2f}× fewer epochs, {figures['wall_ratio']:.2f}× less time; "
+        f"final best Wilcoxon p = {p} (W/T/L {test['wins']}/{test['ties']}/{test['losses']})"
+    )
     _common.save("pruning", figures, out=args.out)
 
 

@@ -19,7 +19,7 @@ import optuna
 import torch
 
 from pipeline.analysis import analyze
-from pipeline.driver import RunOptions, run_arms
+from pipeline.run.driver import RunOptions, run_arms
 from pipeline.study_scripts import load_study_spec
 
 optuna.logging.set_verbosity(optuna.logging.ERROR)
@@ -27,7 +27,9 @@ optuna.logging.set_verbosity(optuna.logging.ERROR)
 
 def main() -> None:
     args = _common.seeds_and_trials(__doc__)
-    spec = dataclasses.replace(load_study_spec("digits_mlp"), seeds=args.seeds, trials=args.trials, samplers=("random", "tpe"))
+    spec = dataclasses.replace(
+        load_study_spec("digits_mlp"), seeds=args.seeds, trials=args.trials, samplers=("random", "tpe")
+    )
     with tempfile.TemporaryDirectory() as tmp:
         url = f"sqlite:///{Path(tmp) / 'samplers.db'}"
         run_arms(spec, spec.arms(), RunOptions(url, torch.device("cpu")))
@@ -36,26 +38,40 @@ def main() -> None:
     tests = result.tests[result.tests.sampler == "tpe"].set_index("fraction")
     table = result.table.set_index("sampler")
     figures = {
-        "study": spec.name, "seeds": args.seeds, "trials": args.trials, "epochs": spec.epochs,
+        "study": spec.name,
+        "seeds": args.seeds,
+        "trials": args.trials,
+        "epochs": spec.epochs,
         "speedup_trials": _number(speedup.loc["trial", "speedup"]),
         "speedup_epochs": _number(speedup.loc["epochs", "speedup"]) if "epochs" in speedup.index else None,
         "speedup_trials_ci95": [_number(speedup.loc["trial", "ci_low"]), _number(speedup.loc["trial", "ci_high"])],
         "tpe_trials_to_reach_random_final_best": _number(speedup.loc["trial", "needed"]),
         "random_trials_to_reach_its_final_best": _number(speedup.loc["trial", "baseline_needed"]),
         "verdict": result.verdict[0] if result.verdict else None,
-        "wilcoxon": {f"{int(f * 100)}%": {"p_value": _number(r.p_value), "wins": int(r.wins), "ties": int(r.ties),
-                                          "losses": int(r.losses), "median_difference": _number(r.median_difference)}
-                     for f, r in tests.iterrows()},
-        "final_best": {s: {"median": r.best_value_median, "q1": r.best_value_q1, "q3": r.best_value_q3}
-                       for s, r in table.iterrows()},
+        "wilcoxon": {
+            f"{int(f * 100)}%": {
+                "p_value": _number(r.p_value),
+                "wins": int(r.wins),
+                "ties": int(r.ties),
+                "losses": int(r.losses),
+                "median_difference": _number(r.median_difference),
+            }
+            for f, r in tests.iterrows()
+        },
+        "final_best": {
+            s: {"median": r.best_value_median, "q1": r.best_value_q1, "q3": r.best_value_q3}
+            for s, r in table.iterrows()
+        },
         "target": "speedup ≥ 2.5× with p < 0.05 at full budget",
     }
     print(f"digits_mlp, random vs TPE, {args.seeds} paired seeds × {args.trials} trials × ≤{spec.epochs} epochs")
     reached = figures["speedup_trials"]
-    print(f"  speedup over random (trials): {'not reached' if reached is None else f'{reached:.2f}×'}"
-          f"  [95% CI {figures['speedup_trials_ci95'][0]}–{figures['speedup_trials_ci95'][1]}]"
-          f"  (TPE needs {figures['tpe_trials_to_reach_random_final_best']} trials, random "
-          f"{figures['random_trials_to_reach_its_final_best']})")
+    print(
+        f"  speedup over random (trials): {'not reached' if reached is None else f'{reached:.2f}×'}"
+        f"  [95% CI {_times(figures['speedup_trials_ci95'][0])} to {_times(figures['speedup_trials_ci95'][1])}]"
+        f"  (TPE needs {figures['tpe_trials_to_reach_random_final_best']} trials, random "
+        f"{figures['random_trials_to_reach_its_final_best']})"
+    )
     print(f"  verdict: {figures['verdict']}")
     for fraction, w in figures["wilcoxon"].items():
         p = "n/a" if w["p_value"] is None else f"{w['p_value']:.3g}"
@@ -63,6 +79,10 @@ def main() -> None:
     for sampler, b in figures["final_best"].items():
         print(f"  {sampler:<7} final best val loss {b['median']:.4f} [{b['q1']:.4f}–{b['q3']:.4f}]")
     _common.save("sampler_efficiency", figures, out=args.out)
+
+
+def _times(value: float | None) -> str:
+    return "n/a" if value is None else "not reached" if value == 0 else f"{value:.2f}×"
 
 
 def _number(value) -> float | None:

@@ -1,44 +1,40 @@
 """Command line: ``tune compare STUDY``, ``tune run STUDY``, ``tune report STUDY``, ``tune dashboard STUDY``,
 ``tune studies``.
 
-Bad input ends with one ``error: ...`` line and exit code 2, before anything is stored.
+Bad input ends with one ``error: ...`` line and exit code 2, before anything is stored (pipeline/exits.py).
+What a run shows — the progress bar, the tables, the verdict, the report and the study notes — is made here,
+after the run, from one analysis of the comparison: the run layer (pipeline/run/) imports none of it.
 """
 
 from __future__ import annotations
 
 import argparse
 import dataclasses
-import json
 import os
-import signal
 import sys
-import traceback
 from pathlib import Path
 
 import optuna
-import torch
 
 from pipeline import analysis
-from pipeline.config import StudySpec
-from pipeline.console import Progress, format_best_trials, format_sampler_table
-from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, write_notes
-from pipeline.device import resolve_device
-from pipeline.data import load_raw
-from pipeline.driver import RunOptions, RunStopped, run_arms, run_worker
-from pipeline.errors import Terminated, TrialCrashed, UsageError
 from pipeline.analysis.importance import EVALUATORS
 from pipeline.analysis.stats import BASELINE
+from pipeline.config import StudySpec
+from pipeline.console import Progress, format_best_trials, format_sampler_table
+from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, trial_views, write_analysis_notes, write_notes
+from pipeline.device import resolve_device
+from pipeline.errors import UsageError
+from pipeline.exits import EXIT_USAGE, run_or_exit
 from pipeline.pruners import parse_pruner
 from pipeline.report import write_report
+from pipeline.run.driver import RunOptions, run_arms
+from pipeline.run.workers import run_parallel
 from pipeline.samplers import SAMPLERS, parse_sampler_option
-from pipeline.storage import (
-    artifact_dir, default_report_path, default_storage, open_storage, redact, resolve_storage, storage_file,
-)
+from pipeline.storage import Storage, resolve_storage
 from pipeline.study_scripts import available, load_study_spec
-from pipeline.workers import WorkerCommand, run_parallel
 
-EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
 SQLITE_SENSIBLE_WORKERS = 4
+TRIAL_VIEWS = "pipeline.dashboard:trial_views"  # what worker processes wrap their objectives with
 
 DESCRIPTION = """\
 Tune a PyTorch model with Optuna. A study script (studies/NAME.py) declares the data, the objective
@@ -109,64 +105,154 @@ def port_int(text: str) -> int:
 
 def build_parser(study: StudySpec | None = None) -> Parser:
     prog = Path(sys.argv[0]).name if study is not None else "tune"
-    parser = Parser(prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = Parser(
+        prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
 
-    compare = commands.add_parser("compare", help="run every sampler on every seed and compare them", description="Run every sampler × seed as separate Optuna studies in one storage, resuming any that exist, then print the per-sampler table and the verdict.")
-    run = commands.add_parser("run", help="run one Optuna study (one sampler, one seed)", description="Run (or resume) a single Optuna study: one sampler, one seed.")
+    compare = commands.add_parser(
+        "compare",
+        help="run every sampler on every seed and compare them",
+        description="Run every sampler × seed as separate Optuna studies in one storage, resuming any that "
+        "exist, then print the per-sampler table and the verdict.",
+    )
+    run = commands.add_parser(
+        "run",
+        help="run one Optuna study (one sampler, one seed)",
+        description="Run (or resume) a single Optuna study: one sampler, one seed.",
+    )
     for sub in (compare, run):
         if study is None:
-            sub.add_argument("study", metavar="STUDY", help=f"a study script name ({', '.join(available())}) or a path to one")
+            sub.add_argument(
+                "study", metavar="STUDY", help=f"a study script name ({', '.join(available())}) or a path to one"
+            )
         overrides = sub.add_argument_group("override the study script")
         if sub is compare:
-            overrides.add_argument("--samplers", type=sampler_list, help=f"comma-separated, from: {', '.join(SAMPLERS)} (default: the script's, usually random,tpe)")
-            overrides.add_argument("--seeds", type=positive_int, metavar="N", help="number of paired seeds 0..N-1 (default: the script's, usually 5)")
+            overrides.add_argument(
+                "--samplers",
+                type=sampler_list,
+                help=f"comma-separated, from: {', '.join(SAMPLERS)} (default: the script's, usually random,tpe)",
+            )
+            overrides.add_argument(
+                "--seeds",
+                type=positive_int,
+                metavar="N",
+                help="number of paired seeds 0..N-1 (default: the script's, usually 5)",
+            )
         else:
             overrides.add_argument("--sampler", required=True, choices=SAMPLERS)
             overrides.add_argument("--seed", required=True, type=seed_int, metavar="K")
-        overrides.add_argument("--trials", type=positive_int, metavar="N", help="finished (complete + pruned) trials per study")
+        overrides.add_argument(
+            "--trials", type=positive_int, metavar="N", help="finished (complete + pruned) trials per study"
+        )
         overrides.add_argument("--epochs", type=positive_int, metavar="N", help="training epochs per trial")
-        overrides.add_argument("--pruner", metavar="NAME[:k=v,...]", help="median (default), none, percentile, successive_halving, hyperband; e.g. median:n_warmup_steps=3,n_startup_trials=5")
-        overrides.add_argument("--sampler-option", action="append", default=[], metavar="NAME:k=v,...", help="a sampler's settings over its defaults, e.g. tpe:n_startup_trials=5 (repeat for several samplers); stored on the studies, so a resume must repeat it")
+        overrides.add_argument(
+            "--pruner",
+            metavar="NAME[:k=v,...]",
+            help="median (default), none, percentile, successive_halving, hyperband; e.g. "
+            "median:n_warmup_steps=3,n_startup_trials=5",
+        )
+        overrides.add_argument(
+            "--sampler-option",
+            action="append",
+            default=[],
+            metavar="NAME:k=v,...",
+            help="a sampler's settings over its defaults, e.g. tpe:n_startup_trials=5 (repeat for several "
+            "samplers); stored on the studies, so a resume must repeat it",
+        )
         where = sub.add_argument_group("where things are")
-        where.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
-        where.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps (default: auto)")
-        where.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/<Dataset>/ (default: data)")
-        where.add_argument("--no-download", dest="download", action="store_false", help="never try to download a missing dataset")
-        sub.add_argument("--workers", type=positive_int, default=1, metavar="N", help="worker processes sharing the studies (default: 1, reproducible); see README 'Long runs'")
-        sub.add_argument("--no-progress", dest="progress", action="store_false", default=None, help="no progress bar (it is shown on terminals only anyway)")
+        where.add_argument(
+            "--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)"
+        )
+        where.add_argument(
+            "--device",
+            default="auto",
+            help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps (default: auto)",
+        )
+        where.add_argument(
+            "--data-dir",
+            default="data",
+            type=Path,
+            help="torchvision datasets live under DIR/<Dataset>/ (default: data)",
+        )
+        where.add_argument(
+            "--no-download", dest="download", action="store_false", help="never try to download a missing dataset"
+        )
+        sub.add_argument(
+            "--workers",
+            type=positive_int,
+            default=1,
+            metavar="N",
+            help="worker processes sharing the studies (default: 1, reproducible); see README 'Long runs'",
+        )
+        sub.add_argument(
+            "--no-progress",
+            dest="progress",
+            action="store_false",
+            default=None,
+            help="no progress bar (it is shown on terminals only anyway)",
+        )
         sub.add_argument("-v", "--verbose", action="store_true", help="show Optuna's log line for every trial")
 
-    dashboard = commands.add_parser("dashboard", help="browse the studies in optuna-dashboard (on 127.0.0.1)", description="Serve optuna-dashboard on a study's storage, with each trial's learning curve, until Ctrl-C. It has no authentication and can delete studies: it listens on 127.0.0.1 unless --host says otherwise.")
+    dashboard = commands.add_parser(
+        "dashboard",
+        help="browse the studies in optuna-dashboard (on 127.0.0.1)",
+        description="Serve optuna-dashboard on a study's storage, with each trial's learning curve, until "
+        "Ctrl-C. It has no authentication and can delete studies: it listens on 127.0.0.1 unless --host says "
+        "otherwise.",
+    )
     if study is None:
-        dashboard.add_argument("study", metavar="STUDY", nargs="?", help="a study script name or path: serves its runs/STUDY.db (or pass --storage)")
-    dashboard.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
-    dashboard.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default: {DEFAULT_HOST}; anything but loopback is warned about)")
-    dashboard.add_argument("--port", type=port_int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)")
+        dashboard.add_argument(
+            "study",
+            metavar="STUDY",
+            nargs="?",
+            help="a study script name or path: serves its runs/STUDY.db (or pass --storage)",
+        )
+    dashboard.add_argument(
+        "--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)"
+    )
+    dashboard.add_argument(
+        "--host",
+        default=DEFAULT_HOST,
+        help=f"address to listen on (default: {DEFAULT_HOST}; anything but loopback is warned about)",
+    )
+    dashboard.add_argument(
+        "--port", type=port_int, default=DEFAULT_PORT, help=f"port (default: {DEFAULT_PORT}; 0 picks a free one)"
+    )
 
-    report = commands.add_parser("report", help="write the comparison's HTML report (works offline)", description="Analyze every study of STUDY in its storage (paired-seed statistics, anytime curves, pruning, importances, learning curves) and write one self-contained HTML file, verdict first.")
+    report = commands.add_parser(
+        "report",
+        help="write the comparison's HTML report (works offline)",
+        description="Analyze every study of STUDY in its storage (paired-seed statistics, anytime curves, "
+        "pruning, importances, learning curves) and write one self-contained HTML file, verdict first.",
+    )
     if study is None:
-        report.add_argument("study", metavar="STUDY", help="a study script name or path: reports on its runs/STUDY.db (or pass --storage)")
-    report.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
-    report.add_argument("-o", "--output", type=Path, metavar="PATH", help="where to write the HTML (default: STUDY.html beside the SQLite file)")
-    report.add_argument("--baseline", choices=SAMPLERS, help="the sampler the others are measured against (default: random)")
-    report.add_argument("--importance", choices=EVALUATORS, default="ped-anova", help="parameter importance evaluator (default: ped-anova; fanova is slower)")
+        report.add_argument(
+            "study",
+            metavar="STUDY",
+            help="a study script name or path: reports on its runs/STUDY.db (or pass --storage)",
+        )
+    report.add_argument(
+        "--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)"
+    )
+    report.add_argument(
+        "-o",
+        "--output",
+        type=Path,
+        metavar="PATH",
+        help="where to write the HTML (default: STUDY.html beside the SQLite file)",
+    )
+    report.add_argument(
+        "--baseline", choices=SAMPLERS, help="the sampler the others are measured against (default: random)"
+    )
+    report.add_argument(
+        "--importance",
+        choices=EVALUATORS,
+        default="ped-anova",
+        help="parameter importance evaluator (default: ped-anova; fanova is slower)",
+    )
 
     commands.add_parser("studies", help="list the study scripts in studies/")
-
-    # What `--workers N` starts N times; not for people, so not in the help.
-    worker = commands.add_parser("worker")
-    worker.add_argument("study")
-    worker.add_argument("--spec", required=True, type=json.loads)
-    worker.add_argument("--arms", required=True)
-    worker.add_argument("--storage", required=True)
-    worker.add_argument("--device", required=True)
-    worker.add_argument("--data-dir", required=True, type=Path)
-    worker.add_argument("--no-download", dest="download", action="store_false")
-    worker.add_argument("--index", required=True, type=int)
-    worker.add_argument("--of", required=True, type=int)
-    worker.add_argument("--threads", required=True, type=int)
-    commands._choices_actions = [a for a in commands._choices_actions if a.dest != "worker"]
     return parser
 
 
@@ -179,42 +265,19 @@ def main(argv: list[str] | None = None, *, study: StudySpec | None = None) -> No
     if args.command is None:
         parser.print_help()
         raise SystemExit(EXIT_USAGE)
-    signal.signal(signal.SIGTERM, _raise_terminated)
-    try:
-        if args.command == "studies":
-            print("\n".join(available()))
-            return
-        if args.command == "worker":
-            worker_command(args)
-            return
-        if args.command == "dashboard":
-            dashboard_command(args, study)
-            return
-        if args.command == "report":
-            report_command(args, study)
-            return
+    run_or_exit(lambda: dispatch(args, study))
+
+
+def dispatch(args: argparse.Namespace, study: StudySpec | None) -> None:
+    if args.command == "studies":
+        print("\n".join(available()))
+    elif args.command == "dashboard":
+        dashboard_command(args, study)
+    elif args.command == "report":
+        report_command(args, study)
+    else:
         spec = apply_overrides(study or load_study_spec(args.study), args)
         run_command(spec, args, study_ref=_study_ref(args, study))
-    except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_USAGE) from None
-    except KeyboardInterrupt as exc:
-        code, name = (EXIT_TERMINATED, "SIGTERM") if isinstance(exc, Terminated) else (EXIT_INTERRUPTED, "Ctrl-C")
-        if args.command != "worker":  # the parent says it once
-            print(f"\nstopped by {name}: the running trial is marked FAIL, finished trials are kept; "
-                  "rerun the same command to resume", file=sys.stderr)
-        raise SystemExit(code) from None
-    except TrialCrashed as exc:
-        traceback.print_exception(exc.__cause__)  # a bug in the objective: show where
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_FAILED) from None
-    except RunStopped as exc:
-        print(f"error: {exc}", file=sys.stderr)
-        raise SystemExit(EXIT_FAILED) from None
-
-
-def _raise_terminated(signum, frame) -> None:
-    raise Terminated()
 
 
 def _study_ref(args: argparse.Namespace, study: StudySpec | None) -> str | None:
@@ -225,47 +288,34 @@ def _study_ref(args: argparse.Namespace, study: StudySpec | None) -> str | None:
     return os.path.abspath(script) if script else None
 
 
-def worker_command(args: argparse.Namespace) -> None:
-    optuna.logging.set_verbosity(optuna.logging.ERROR)
-    torch.set_num_threads(args.threads)
-    overrides = {**args.spec, "samplers": tuple(args.spec["samplers"])}
-    spec = dataclasses.replace(load_study_spec(args.study), **overrides)
-    names = set(args.arms.split(","))
-    arms = [arm for arm in spec.arms() if arm.study_name in names]
-    options = RunOptions(args.storage, resolve_device(args.device), args.data_dir, args.download)
-    raw = load_raw(spec.dataset, options.data_dir, download=options.download)
-    run_worker(spec, arms, options, raw=raw, worker_index=args.index, workers=args.of)
-
-
 def dashboard_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     name = study.name if study is not None else load_study_spec(args.study).name if args.study else None
     if name is None and args.storage is None:
         raise UsageError("name a study (e.g. 'tune dashboard digits_mlp') or pass --storage URL|PATH")
-    url = resolve_storage(args.storage, name)
+    storage = resolve_storage(args.storage, name)
 
     def listening(address: str) -> None:
-        print(f"optuna-dashboard on {redact(url)}, learning curves from {artifact_dir(url)}/", flush=True)
+        print(f"optuna-dashboard on {storage.display}, learning curves from {storage.artifact_dir}/", flush=True)
         print(f"Open {address}  (Ctrl-C stops it)", flush=True)
 
     try:
-        serve(url, host=args.host, port=args.port, on_listening=listening)
+        serve(storage, host=args.host, port=args.port, on_listening=listening)
     except KeyboardInterrupt:
         print("\ndashboard stopped", file=sys.stderr)
 
 
 def report_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     name = study.name if study is not None else load_study_spec(args.study).name
-    url = resolve_storage(args.storage, name)
-    path = storage_file(url)
-    if path is not None and not path.is_file():  # opening it would create an empty database
-        raise UsageError(f"no comparison stored at {path} (run 'tune compare {name}' first, or pass --storage)")
-    output = args.output or default_report_path(url, name)
+    storage = resolve_storage(args.storage, name)
+    if storage.file is not None and not storage.file.is_file():  # opening it would create an empty database
+        raise UsageError(f"no comparison stored at {storage.file} (run 'tune compare {name}' first, or pass --storage)")
+    output = args.output or storage.report_path(name)
     if args.output and not output.parent.is_dir():
         raise UsageError(f"report directory {output.parent}/ does not exist (create it, or pass another --output)")
-    result = analysis.analyze(url, name, baseline=args.baseline or BASELINE, importance=args.importance)
+    result = analysis.analyze(storage, name, baseline=args.baseline or BASELINE, importance=args.importance)
     if args.baseline and args.baseline not in result.samplers:
         raise UsageError(f"no {args.baseline!r} arm in this comparison (choose from: {', '.join(result.samplers)})")
-    write_report(result, output, storage=redact(url))
+    write_report(result, output, storage=storage.display)
     for line in result.verdict:
         print(f"Verdict: {line}")
     print(f"Report:  {output}")
@@ -275,10 +325,12 @@ def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
     changes = {k: getattr(args, k) for k in ("trials", "epochs") if getattr(args, k) is not None}
     if args.command == "compare":
         changes.update({k: getattr(args, k) for k in ("samplers", "seeds") if getattr(args, k) is not None})
+    options = {sampler: dict(settings) for sampler, settings in spec.sampler_options.items()}
     if args.command == "run":
         changes["samplers"] = (args.sampler,)  # the one arm this runs
+        options = {args.sampler: options[args.sampler]} if args.sampler in options else {}
+        changes["sampler_options"] = options
     if args.sampler_option:
-        options = {sampler: dict(settings) for sampler, settings in spec.sampler_options.items()}
         for text in args.sampler_option:
             name, settings = parse_sampler_option(text)
             options[name] = {**options.get(name, {}), **settings}
@@ -297,10 +349,11 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
     optuna.logging.set_verbosity(optuna.logging.INFO if args.verbose else optuna.logging.ERROR)
     arms = spec.arms() if args.command == "compare" else [spec.arm(args.sampler, args.seed)]
     options = RunOptions(
-        storage_url=resolve_storage(args.storage, spec.name),
+        storage=resolve_storage(args.storage, spec.name),
         device=resolve_device(args.device),
         data_dir=args.data_dir,
         download=args.download,
+        trial_views=trial_views,  # a learning curve and an end note on every trial, for optuna-dashboard
     )
     progress = Progress(spec.name, bar=args.progress)
 
@@ -309,7 +362,7 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
         print(
             f"{spec.name}: {spec.objective.__name__.rsplit('.', 1)[-1]} on {spec.dataset}; {samplers} × "
             f"{len({a.seed for a in arms})} seed(s); {spec.trials} trials of up to {spec.epochs} epochs per study; "
-            f"{spec.pruner} pruner; {options.device}; {redact(options.storage_url)}; {remaining} trials to run",
+            f"{spec.pruner} pruner; {options.device}; {options.storage.display}; {remaining} trials to run",
             flush=True,
         )
         progress.start(remaining)
@@ -321,29 +374,41 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
         else:
             if study_ref is None:
                 raise UsageError("--workers needs a study script run from a shell (python studies/NAME.py ...)")
-            warn_about_workers(args.workers, options.storage_url)
-            command = WorkerCommand(study_ref, spec, arms, options)
-            notes = run_parallel(command, args.workers, on_start=start, on_trial=progress.trial)
+            warn_about_workers(args.workers, options.storage)
+            notes = run_parallel(
+                study_ref,
+                spec,
+                arms,
+                options,
+                args.workers,
+                trial_views=TRIAL_VIEWS,
+                on_start=start,
+                on_trial=progress.trial,
+            )
     finally:
         progress.close()
     for note in notes:
         print(f"warning: {note}", file=sys.stderr)
-    print_summary(spec, arms, options.storage_url, report=args.command == "compare")
+    print_summary(spec, arms, options.storage, report=args.command == "compare")
 
 
-def warn_about_workers(workers: int, url: str) -> None:
+def warn_about_workers(workers: int, storage: Storage) -> None:
     cores = os.cpu_count() or 1
     if workers > cores:
         print(f"warning: {workers} workers on {cores} CPU cores: they will mostly wait for each other", file=sys.stderr)
-    if url.startswith("sqlite") and workers > SQLITE_SENSIBLE_WORKERS:
-        print(f"warning: {workers} workers share one SQLite file and queue for its write lock; for many workers "
-              "use a journal file (--storage runs/NAME.log)", file=sys.stderr)
+    if storage.kind == "sqlite" and workers > SQLITE_SENSIBLE_WORKERS:
+        print(
+            f"warning: {workers} workers share one SQLite file and queue for its write lock; for many workers "
+            "use a journal file (--storage runs/NAME.log)",
+            file=sys.stderr,
+        )
 
 
-def print_summary(spec: StudySpec, arms: list, storage_url: str, *, report: bool = False) -> None:
+def print_summary(spec: StudySpec, arms: list, storage: Storage, *, report: bool = False) -> None:
     """The per-sampler table, each sampler's best configuration and where things are, then the verdict and
-    (``report``) the HTML report's path last. The study notes get the very verdict printed here."""
-    result = analysis.analyze(storage_url, spec.name, names=[a.study_name for a in arms])
+    (``report``) the HTML report's path last. One analysis feeds all of it, and the study notes get the very
+    verdict printed here (``run`` analyzed one arm: its notes judge the whole comparison)."""
+    result = analysis.analyze(storage, spec.name, names=[a.study_name for a in arms])
     print()
     print(format_sampler_table(result.table))
     if len(result.best_trials):
@@ -351,16 +416,21 @@ def print_summary(spec: StudySpec, arms: list, storage_url: str, *, report: bool
         print("Best configuration per sampler (lowest final validation loss over its seeds):")
         print(format_best_trials(result.best_trials))
     print()
-    path = storage_file(storage_url)
-    print(f"Results: {path if path else redact(storage_url)} ({len(arms)} Optuna studies, value = final validation loss)")
-    print(f"Browse:  .venv/bin/tune dashboard {spec.name}" + ("" if storage_url == default_storage(spec.name) else f" --storage {redact(storage_url)}"))
+    where = storage.file if storage.file else storage.display
+    print(f"Results: {where} ({len(arms)} Optuna studies, value = final validation loss)")
+    print(
+        f"Browse:  .venv/bin/tune dashboard {spec.name}"
+        + ("" if storage.is_default_for(spec.name) else f" --storage {storage.display}")
+    )
     if result.verdict:
         print()
         for line in result.verdict:
             print(f"Verdict: {line}")
     if report:
-        path = write_report(result, default_report_path(storage_url, spec.name), storage=redact(storage_url))
-    # The notes now carry this verdict (and link the report). `run` analyzed one arm: the notes judge them all.
-    write_notes(open_storage(storage_url), storage_url, spec.name, verdicts=result.verdicts if report else None)
+        path = write_report(result, storage.report_path(spec.name), storage=storage.display)
+    if report:
+        write_analysis_notes(result, storage)  # after the report, so the notes link it
+    else:
+        write_notes(storage, spec.name)  # one arm ran; its note's verdict is about every arm stored
     if report:
         print(f"Report:  {path}")

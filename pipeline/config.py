@@ -31,7 +31,9 @@ class StudySpec:
     samplers: tuple[str, ...] = ("random", "tpe")
     pruner: str = "median"
     pruner_settings: dict[str, Any] = field(default_factory=dict)  # over pruners.DEFAULTS
-    sampler_options: dict[str, dict[str, Any]] = field(default_factory=dict)  # per sampler, over samplers.DEFAULTS
+    sampler_options: dict[str, dict[str, Any]] = field(
+        default_factory=dict
+    )  # per sampler, over samplers.REGISTRY defaults
     val_fraction: float = 0.2  # of the training set, stratified, seeded by the study seed
 
     def __post_init__(self) -> None:
@@ -59,7 +61,9 @@ class StudySpec:
         missing = [f for f in ("suggest", "build") if not callable(getattr(self.objective, f, None))]
         if missing:
             name = getattr(self.objective, "__name__", repr(self.objective))
-            raise UsageError(f"objective {name!r} lacks {' and '.join(f + '()' for f in missing)}; see README 'Add an objective'")
+            raise UsageError(
+                f"objective {name!r} lacks {' and '.join(f + '()' for f in missing)}; see README 'Add an objective'"
+            )
         pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs)  # validates
 
     def arms(self) -> list[Arm]:

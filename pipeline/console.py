@@ -7,7 +7,7 @@ import sys
 import pandas as pd
 from tqdm import tqdm
 
-from pipeline.driver import ArmProgress
+from pipeline.run.driver import ArmProgress
 
 
 class Progress:
@@ -21,7 +21,9 @@ class Progress:
     def start(self, remaining: int) -> None:
         # disable=None: draw the bar only on a terminal, so logs and CI output stay readable.
         disable = None if self.show_bar is None else not self.show_bar
-        self.bar = tqdm(total=remaining, desc=self.title, unit="trial", file=sys.stderr, disable=disable, dynamic_ncols=True)
+        self.bar = tqdm(
+            total=remaining, desc=self.title, unit="trial", file=sys.stderr, disable=disable, dynamic_ncols=True
+        )
 
     def trial(self, p: ArmProgress) -> None:
         assert self.bar is not None
@@ -38,7 +40,15 @@ class Progress:
 
 def format_sampler_table(table: pd.DataFrame) -> str:
     """The per-sampler summary as aligned text: medians with [quartiles] over seeds."""
-    header = ["sampler", "seeds", "best val loss  median [IQR]", "its val accuracy", "pruned", "epochs/seed", "time/seed"]
+    header = [
+        "sampler",
+        "seeds",
+        "best val loss  median [IQR]",
+        "its val accuracy",
+        "pruned",
+        "epochs/seed",
+        "time/seed",
+    ]
     rows = [header]
     for r in table.itertuples(index=False):
         rows.append(
@@ -53,7 +63,7 @@ def format_sampler_table(table: pd.DataFrame) -> str:
             ]
         )
     widths = [max(len(row[i]) for row in rows) for i in range(len(header))]
-    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths)).rstrip() for row in rows)
+    return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
 def format_best_trials(best: pd.DataFrame) -> str:
@@ -61,8 +71,10 @@ def format_best_trials(best: pd.DataFrame) -> str:
     lines = []
     for r in best.itertuples(index=False):
         accuracy = f", val accuracy {r.val_accuracy:.1%}" if pd.notna(r.val_accuracy) else ""
-        lines.append(f"  {r.sampler:<8} val loss {r.value:.4f}{accuracy}: {r.study_name} trial {r.number}, "
-                     f"{r.epochs_run:.0f} epochs")
+        lines.append(
+            f"  {r.sampler:<8} val loss {r.value:.4f}{accuracy}: {r.study_name} trial {r.number}, "
+            f"{r.epochs_run:.0f} epochs"
+        )
         lines.append(f"  {'':<8} {format_params(r.params)}")
     return "\n".join(lines)
 

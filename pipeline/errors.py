@@ -1,4 +1,4 @@
-"""The one exception type that means "the user asked for something we cannot do"."""
+"""Exceptions that cross modules: bad input, signals, and the ways a trial or a run can end early."""
 
 
 class UsageError(Exception):
@@ -26,3 +26,11 @@ class TrialCrashed(Exception):
             f"trial {number} of {study_name} raised {type(cause).__name__}: {cause} "
             f"(params: {params}); it is marked FAIL — fix the cause, then rerun the same command to resume"
         )
+
+
+class TrialFailed(Exception):
+    """This trial cannot run (out of memory): it ends FAIL with its reason and the study goes on."""
+
+
+class RunStopped(Exception):
+    """The run cannot usefully go on (e.g. every trial runs out of memory). Finished trials are kept."""

@@ -16,7 +16,7 @@ from plotly.offline import get_plotlyjs
 
 from pipeline.analysis import Analysis
 from pipeline.console import format_params, format_sampler_table
-from pipeline.plots import figures
+from pipeline.plots import Shown, figures
 
 STYLE = """
 body { font-family: system-ui, sans-serif; max-width: 1200px; margin: 2em auto; padding: 0 1em; color: #222; }
@@ -28,26 +28,6 @@ th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 .how { color: #555; max-width: 60em; }
 .scroll { overflow-x: auto; }
 """
-
-# What each figure shows and how to read it, under its title.
-CAPTIONS = {
-    "anytime_trial": "Each line is the median over seeds of the best validation loss found so far; the band is the "
-    "interquartile range. The button switches to the interquartile mean with its bootstrap 95% confidence "
-    "interval. Lower and further left is better.",
-    "anytime_epochs": "The same curves against epochs trained: with pruning on, a sampler whose trials get pruned "
-    "sooner spends fewer epochs per trial. This is the compute-fair axis.",
-    "anytime_seconds": "Against trial seconds (training plus the sampler's own time inside each trial). Timings "
-    "depend on the machine and what else ran on it.",
-    "final_best": "One point per seed; grey lines join the same seed across samplers, which trained on the same "
-    "split: a line going down from random to another sampler is a paired win.",
-    "regret_auc": "0 would mean the best value of the whole comparison from the first trial on, 1 the worst first "
-    "result throughout; it rewards finding good values early.",
-    "pruning": "How much training the pruner saved, per sampler, over all seeds.",
-    "importance": "Which hyperparameters explained the differences in validation loss within each study.",
-    "learning_curves": "Per-epoch losses of each seed's best trial. The table below puts their shape into words.",
-    "intermediate_values": "Every trial's validation loss after each epoch. Red lines end where the pruner stopped "
-    "them.",
-}
 
 
 def write_report(analysis: Analysis, path: Path, *, storage: str = "") -> Path:
@@ -71,16 +51,23 @@ def render(analysis: Analysis, *, storage: str = "") -> str:
         f"<p class='how'>{esc(setup_text(analysis, storage))}</p>",
     ]
     if analysis.notes:
-        parts.append("<div class='notes'><b>What the data cannot tell</b><ul>"
-                     + "".join(f"<li>{esc(n)}</li>" for n in analysis.notes) + "</ul></div>")
+        parts.append(
+            "<div class='notes'><b>What the data cannot tell</b><ul>"
+            + "".join(f"<li>{esc(n)}</li>" for n in analysis.notes)
+            + "</ul></div>"
+        )
     parts += [
-        "<h2>Per sampler, over seeds</h2>", f"<pre>{esc(format_sampler_table(analysis.table))}</pre>",
+        "<h2>Per sampler, over seeds</h2>",
+        f"<pre>{esc(format_sampler_table(analysis.table))}</pre>",
         "<h2>Best configuration per sampler</h2>",
         "<p class='how'>Each sampler's lowest final validation loss over all its seeds, the trial that found it and "
-        "its hyperparameters: the configuration to retrain. Chosen on validation data; the test split is untouched.</p>",
+        "its hyperparameters: the configuration to retrain. Chosen on validation data; the test split is "
+        "untouched.</p>",
         best_trials_table(analysis.best_trials),
-        "<h2>Anytime performance</h2>", figure(figs, "anytime_trial"), figure(figs, "anytime_epochs"),
-        figure(figs, "anytime_seconds"),
+        "<h2>Anytime performance</h2>",
+        figure(figs.anytime_trial),
+        figure(figs.anytime_epochs),
+        figure(figs.anytime_seconds),
         "<h2>Paired tests at 25%, 50% and 100% of the trial budget</h2>",
         "<p class='how'>Seed k of every sampler shares its data split, so arms are compared seed by seed. "
         "W/T/L counts the seeds where the sampler's best so far was lower / equal / higher than the baseline's; "
@@ -93,12 +80,21 @@ def render(analysis: Analysis, *, storage: str = "") -> str:
         "baseline, measured the same way), and their ratio, so an arm identical to the baseline scores 1×. The 95% "
         "interval resamples seeds in pairs; 0 means some resamples never reached the target.</p>",
         table(analysis.speedup),
-        "<h2>Final results per seed</h2>", figure(figs, "final_best"),
-        "<h2>Area under the normalized regret curve</h2>", figure(figs, "regret_auc"), table(analysis.auc_summary),
-        "<h2>Pruning</h2>", figure(figs, "pruning"), table(analysis.pruning),
-        "<h2>Sensitivity</h2>", figure(figs, "importance"),
-        "<h2>Learning curves of the best trials</h2>", figure(figs, "learning_curves"), table(analysis.diagnoses),
-        "<h2>Every trial, epoch by epoch</h2>", figure(figs, "intermediate_values"),
+        "<h2>Final results per seed</h2>",
+        figure(figs.final_best),
+        "<h2>Area under the normalized regret curve</h2>",
+        figure(figs.regret_auc),
+        table(analysis.auc_summary),
+        "<h2>Pruning</h2>",
+        figure(figs.pruning),
+        table(analysis.pruning),
+        "<h2>Sensitivity</h2>",
+        figure(figs.importance),
+        "<h2>Learning curves of the best trials</h2>",
+        figure(figs.learning_curves),
+        table(analysis.diagnoses),
+        "<h2>Every trial, epoch by epoch</h2>",
+        figure(figs.intermediate_values),
     ]
     body = "\n".join(parts)
     return (
@@ -137,9 +133,9 @@ def best_trials_table(best: pd.DataFrame) -> str:
     return table(shown.rename(columns={"value": "val_loss", "number": "trial"}))
 
 
-def figure(figs: dict, name: str) -> str:
-    div = pio.to_html(figs[name], full_html=False, include_plotlyjs=False, config={"displaylogo": False})
-    return f"<p class='how'>{esc(CAPTIONS[name])}</p>{div}"
+def figure(shown: Shown) -> str:
+    div = pio.to_html(shown.figure, full_html=False, include_plotlyjs=False, config={"displaylogo": False})
+    return f"<p class='how'>{esc(shown.caption)}</p>{div}"
 
 
 def table(frame: pd.DataFrame) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 import inspect
 import warnings
 from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any
 
 import optuna
@@ -28,29 +29,35 @@ from optuna.trial import FrozenTrial, TrialState
 from pipeline.errors import UsageError, choices_error
 from pipeline.seeds import sampler_seed
 
-SAMPLERS = ("random", "tpe", "qmc", "cmaes", "gp")
 STREAMS = "per-trial"  # recorded on every study: how a trial's random draws are seeded (see TrialStreams)
 
-CLASSES: dict[str, Callable[[], type[optuna.samplers.BaseSampler]]] = {
-    "random": lambda: optuna.samplers.RandomSampler,
-    "tpe": lambda: optuna.samplers.TPESampler,
-    "qmc": lambda: optuna.samplers.QMCSampler,
-    "cmaes": lambda: optuna.samplers.CmaEsSampler,
-    "gp": lambda: optuna.samplers.GPSampler,
+
+@dataclass(frozen=True)
+class SamplerKind:
+    """One sampler we can build: its class (imported when needed), its settings, an optional package it needs."""
+
+    cls: Callable[[], type[optuna.samplers.BaseSampler]]
+    defaults: dict[str, Any]
+    needs: str | None = None
+
+
+REGISTRY: dict[str, SamplerKind] = {
+    "random": SamplerKind(lambda: optuna.samplers.RandomSampler, {}),
+    "tpe": SamplerKind(
+        lambda: optuna.samplers.TPESampler,
+        {
+            "n_startup_trials": 10,  # random trials before TPE models anything
+            "n_ei_candidates": 24,
+            "multivariate": True,  # joint density over parameters (Optuna 5's default, written out)
+            "group": True,  # model define-by-run subspaces (momentum only for SGD) separately
+            "constant_liar": True,  # only matters with parallel workers; Optuna 5's default
+        },
+    ),
+    "qmc": SamplerKind(lambda: optuna.samplers.QMCSampler, {"qmc_type": "sobol", "scramble": True}),
+    "cmaes": SamplerKind(lambda: optuna.samplers.CmaEsSampler, {"n_startup_trials": 1}, needs="cmaes"),
+    "gp": SamplerKind(lambda: optuna.samplers.GPSampler, {"n_startup_trials": 10}, needs="scipy"),
 }
-DEFAULTS: dict[str, dict[str, Any]] = {
-    "random": {},
-    "tpe": {
-        "n_startup_trials": 10,  # random trials before TPE models anything
-        "n_ei_candidates": 24,
-        "multivariate": True,  # joint density over parameters (Optuna 5's default, written out)
-        "group": True,  # model define-by-run subspaces (momentum only for SGD) separately
-        "constant_liar": True,  # only matters with parallel workers; Optuna 5's default
-    },
-    "qmc": {"qmc_type": "sobol", "scramble": True},
-    "cmaes": {"n_startup_trials": 1},
-    "gp": {"n_startup_trials": 10},
-}
+SAMPLERS = tuple(REGISTRY)
 # Settings a command line may change: plain values only (no callables, no other sampler objects).
 OPTION_TYPES = (bool, int, float, str, type(None))
 NOT_OPTIONS = {"seed"}  # seeds come from --seeds / --seed and the per-trial streams
@@ -58,25 +65,20 @@ NOT_OPTIONS = {"seed"}  # seeds come from --seeds / --seed and the per-trial str
 
 def sampler_settings(name: str, seed: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     """The keyword arguments for sampler ``name``: its defaults, ``overrides`` on top, and the seed."""
-    if name not in SAMPLERS:
-        raise choices_error("sampler", name, SAMPLERS)
-    return {**DEFAULTS[name], **(overrides or {}), "seed": seed}
+    return {**kind_of(name).defaults, **(overrides or {}), "seed": seed}
 
 
 def check_sampler_options(name: str, options: dict[str, Any]) -> None:
     """Refuse an unknown setting by name, and a value the sampler itself refuses, before anything is stored."""
-    if name not in SAMPLERS:
-        raise choices_error("sampler", name, SAMPLERS)
-    allowed = [p for p in inspect.signature(CLASSES[name]()).parameters if p not in NOT_OPTIONS]
-    allowed = [p for p in allowed if _plain_default(CLASSES[name](), p)]
+    cls = kind_of(name).cls()
+    allowed = [p for p in inspect.signature(cls).parameters if p not in NOT_OPTIONS and _plain_default(cls, p)]
     for key, value in options.items():
         if key not in allowed:
             raise UsageError(f"unknown setting {key!r} for sampler {name!r} (allowed: {', '.join(allowed)})")
-        expected = _expected_type(CLASSES[name](), key)
+        expected = _expected_type(cls, key)
         if expected is not None and not _is(value, expected):
             raise UsageError(f"sampler {name!r} setting {key}={value!r}: expected {expected}")
-    if name in ("cmaes", "gp"):
-        _require(name)
+    _require(name)
     try:
         _build(name, sampler_settings(name, 0, options))
     except (TypeError, ValueError) as exc:
@@ -110,10 +112,7 @@ def _plain_default(cls: type, parameter: str) -> bool:
 
 def make_sampler(name: str, settings: dict[str, Any]) -> TrialStreams:
     """Sampler ``name`` with ``settings`` (seed included), drawing a fresh stream for every trial."""
-    if name not in SAMPLERS:
-        raise choices_error("sampler", name, SAMPLERS)
-    if name in ("cmaes", "gp"):
-        _require(name)
+    _require(name)
     seed = settings["seed"]
     if name == "qmc":  # the scrambled sequence must stay one sequence: only the fallback sampler is per trial
 
@@ -132,7 +131,7 @@ def _build(name: str, settings: dict[str, Any]) -> optuna.samplers.BaseSampler:
     with warnings.catch_warnings():
         # TPE's `group` is "experimental" in Optuna 5; we chose it knowingly and record it.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
-        return CLASSES[name]()(**settings)
+        return kind_of(name).cls()(**settings)
 
 
 class TrialStreams(optuna.samplers.BaseSampler):
@@ -188,9 +187,15 @@ def parse_sampler_option(text: str) -> tuple[str, dict[str, Any]]:
     return name, settings
 
 
+def kind_of(name: str) -> SamplerKind:
+    if name not in REGISTRY:
+        raise choices_error("sampler", name, SAMPLERS)
+    return REGISTRY[name]
+
+
 def _require(name: str) -> None:
     import importlib.util
 
-    package = {"cmaes": "cmaes", "gp": "scipy"}[name]
-    if importlib.util.find_spec(package) is None:
+    package = kind_of(name).needs
+    if package is not None and importlib.util.find_spec(package) is None:
         raise UsageError(f"the {name} sampler needs the package {package!r}: .venv/bin/pip install {package}")

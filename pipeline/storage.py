@@ -1,4 +1,5 @@
-"""Where studies live: resolve ``--storage`` to a URL, check it before anything is written, open it.
+"""Where studies live: ``--storage`` resolved once into a :class:`Storage` handle, checked before anything
+is written, opened through :meth:`Storage.open` everywhere.
 
 The default is one SQLite file per study script, ``runs/<study>.db``, which optuna-dashboard and
 notebooks open directly. A bare path means an SQLite file at that path, or Optuna's journal file when
@@ -12,10 +13,12 @@ PostgreSQL or MySQL for workers on several machines.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import sqlite3
 import tempfile
 import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import optuna
@@ -29,14 +32,85 @@ RUNS_DIR = Path("runs")
 SCHEMES = ("sqlite", "journal", "postgresql", "mysql")
 JOURNAL_SUFFIXES = (".log", ".journal")
 SQLITE_BUSY_TIMEOUT_S = 60  # wait this long for another process's write lock before failing
+HEARTBEAT_INTERVAL_S = 10  # how often a running trial's heartbeat is written (database storages)
+GRACE_PERIOD_S = 30  # no heartbeat for this long: the trial's worker is gone (see run/recovery.py)
+MAX_RETRY = 1  # a trial whose worker died twice is not tried a third time
+
+
+@dataclass(frozen=True)
+class Storage:
+    """One storage of studies, as the user named it: everything we need to know about it, in one place.
+
+    Adding a backend means teaching this class (and :func:`resolve_storage`) about it.
+    """
+
+    url: str
+
+    @classmethod
+    def from_url(cls, url: str) -> Storage:
+        return cls(url)
+
+    @property
+    def kind(self) -> str:
+        """``sqlite``, ``journal``, ``postgresql``, ``mysql`` or ``memory`` (in-memory SQLite)."""
+        scheme = self.url.split("://", 1)[0].split("+", 1)[0]
+        return "memory" if scheme == "sqlite" and self.file is None else scheme
+
+    @property
+    def file(self) -> Path | None:
+        """The local file holding the studies (SQLite or journal), or None (in-memory, database server)."""
+        return storage_file(self.url)
+
+    @property
+    def display(self) -> str:
+        """The URL with any password masked: what we print and store."""
+        return redact(self.url)
+
+    @property
+    def has_heartbeat(self) -> bool:
+        """Whether Optuna can tell a dead worker's trial by its heartbeat (database storages; not the journal)."""
+        return self.kind in ("sqlite", "postgresql", "mysql")
+
+    @property
+    def lock_file(self) -> Path:
+        """The file the storage's gate locks (run/gate.py): ``<file>.gate`` beside a storage file; for a
+        database server, a file named after its URL in the temp folder (so: per machine)."""
+        if self.file is not None:
+            return self.file.with_name(self.file.name + ".gate")  # not .lock: the journal backend owns that name
+        digest = hashlib.sha256(self.url.encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / f"tune-{digest}.lock"
+
+    @property
+    def artifact_dir(self) -> Path | None:
+        return artifact_dir(self.url)
+
+    @property
+    def report_dir(self) -> Path:
+        return report_dir(self.url)
+
+    def report_path(self, study: str) -> Path:
+        return default_report_path(self.url, study)
+
+    def is_default_for(self, study: str) -> bool:
+        return self.url == default_storage(study)
+
+    def open(self, *, heartbeat: bool = False) -> optuna.storages.BaseStorage:
+        """The Optuna storage, opened once per process (and per ``heartbeat``); see :func:`_open`."""
+        key = (self.url, heartbeat)
+        if key not in _OPENED:
+            _OPENED[key] = _open(self.url, heartbeat=heartbeat)
+        return _OPENED[key]
+
+
+_OPENED: dict[tuple[str, bool], optuna.storages.BaseStorage] = {}
 
 
 def default_storage(study: str) -> str:
     return f"sqlite:///{RUNS_DIR / f'{study}.db'}"
 
 
-def resolve_storage(text: str | None, study: str) -> str:
-    """A storage URL from ``--storage`` (URL or SQLite file path), or the study's default file."""
+def resolve_storage(text: str | None, study: str) -> Storage:
+    """The storage ``--storage`` names (URL or file path), or the study's default file, checked."""
     if text is None:
         RUNS_DIR.mkdir(exist_ok=True)
         url = default_storage(study)
@@ -48,19 +122,24 @@ def resolve_storage(text: str | None, study: str) -> str:
         url = f"sqlite:///{text}"
     scheme = url.split("://", 1)[0].split("+", 1)[0]
     if scheme not in SCHEMES:
-        raise UsageError(f"unknown storage scheme {scheme!r} in {redact(url)} (use a file path or {', '.join(s + '://' for s in SCHEMES)})")
+        raise UsageError(
+            f"unknown storage scheme {scheme!r} in {redact(url)} (use a file path or "
+            f"{', '.join(s + '://' for s in SCHEMES)})"
+        )
     if scheme == "sqlite":
         check_sqlite_path(sqlite_path(url))
     elif scheme == "journal":
         check_journal_path(journal_path(url))
-    return url
+    return Storage(url)
 
 
 def journal_path(url: str) -> Path:
     """The file behind a ``journal:///`` URL: three slashes then a relative path, four for an absolute one."""
     path = url.split("://", 1)[1]
     if not path.startswith("/") or path == "/":
-        raise UsageError(f"bad journal URL {url!r} (write journal:///relative/path.log or journal:////absolute/path.log)")
+        raise UsageError(
+            f"bad journal URL {url!r} (write journal:///relative/path.log or journal:////absolute/path.log)"
+        )
     return Path(path[1:])
 
 
@@ -134,7 +213,9 @@ def check_journal_path(path: Path) -> None:
         except (ValueError, TypeError):
             ok = False
         if not ok:
-            raise UsageError(f"{path} is not an Optuna journal file (pass a new file path, or an existing study's .log)")
+            raise UsageError(
+                f"{path} is not an Optuna journal file (pass a new file path, or an existing study's .log)"
+            )
 
 
 def _check_file_path(path: Path, *, example: str) -> bool:
@@ -150,11 +231,18 @@ def _check_file_path(path: Path, *, example: str) -> bool:
         with tempfile.NamedTemporaryFile(dir=parent):
             pass
     except OSError as exc:
-        raise UsageError(f"cannot write in storage directory {parent}/ ({exc.strerror}); pass another --storage") from None
+        raise UsageError(
+            f"cannot write in storage directory {parent}/ ({exc.strerror}); pass another --storage"
+        ) from None
     return False
 
 
-def open_storage(url: str, *, heartbeat: bool = False) -> optuna.storages.BaseStorage:
+def open_storage(storage: Storage | str, *, heartbeat: bool = False) -> optuna.storages.BaseStorage:
+    """``Storage(url).open()``: the Optuna storage behind a handle or a URL."""
+    return (storage if isinstance(storage, Storage) else Storage(storage)).open(heartbeat=heartbeat)
+
+
+def _open(url: str, *, heartbeat: bool = False) -> optuna.storages.BaseStorage:
     """An Optuna storage for ``url``; a damaged SQLite file is refused as bad input, not a crash.
 
     SQLite files use write-ahead logging with ``synchronous=NORMAL``: every report and user attr is
@@ -166,25 +254,31 @@ def open_storage(url: str, *, heartbeat: bool = False) -> optuna.storages.BaseSt
     if url.startswith("journal"):
         backend = optuna.storages.journal.JournalFileBackend(str(journal_path(url)))
         return optuna.storages.JournalStorage(backend)
-    from pipeline.recovery import GRACE_PERIOD_S, HEARTBEAT_INTERVAL_S, MAX_RETRY
-
     sqlite = url.startswith("sqlite")
     kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if sqlite else {}
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat API
-            beats = {
-                "heartbeat_interval": HEARTBEAT_INTERVAL_S,
-                "grace_period": GRACE_PERIOD_S,
-                "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY),
-            } if heartbeat else {}
+            beats = (
+                {
+                    "heartbeat_interval": HEARTBEAT_INTERVAL_S,
+                    "grace_period": GRACE_PERIOD_S,
+                    "heartbeat_stale_trial_callback": optuna.storages.RetryHeartbeatStaleTrialCallback(
+                        max_retry=MAX_RETRY
+                    ),
+                }
+                if heartbeat
+                else {}
+            )
             storage = optuna.storages.RDBStorage(url, engine_kwargs=kwargs, **beats)
         if sqlite and sqlite_path(url) is not None:
             event.listen(storage.engine, "connect", _sqlite_pragmas)
             storage.engine.dispose()  # reconnect, so every pooled connection gets the pragmas
         return storage
     except ImportError:
-        driver = {"postgresql": "psycopg2-binary", "mysql": "PyMySQL"}.get(url.split(":", 1)[0].split("+")[0], "its driver")
+        driver = {"postgresql": "psycopg2-binary", "mysql": "PyMySQL"}.get(
+            url.split(":", 1)[0].split("+")[0], "its driver"
+        )
         raise UsageError(f"storage {redact(url)} needs a database driver: .venv/bin/pip install {driver}") from None
     except sqlalchemy.exc.DatabaseError as exc:
         reason = str(exc.orig).strip().splitlines()[0] if getattr(exc, "orig", None) else type(exc).__name__

@@ -25,7 +25,10 @@ def load_study_spec(name_or_path: str, studies_dir: Path = STUDIES_DIR) -> Study
     if path.suffix != ".py":
         path = studies_dir / f"{name_or_path}.py"
         if not path.is_file():
-            raise UsageError(f"unknown study {name_or_path!r} (choose from: {', '.join(available(studies_dir))}, or a path to a .py study script)")
+            raise UsageError(
+                f"unknown study {name_or_path!r} (choose from: {', '.join(available(studies_dir))}, or a path "
+                "to a .py study script)"
+            )
     elif not path.is_file():
         raise UsageError(f"study script {path} not found")
     module = _execute(path)

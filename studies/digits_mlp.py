@@ -1,7 +1,7 @@
 """Digits MLP — the embedded default: scikit-learn's 8×8 handwritten digits, no download needed.
 
-    python studies/digits_mlp.py compare          # Random vs TPE, 5 paired seeds
-    python -m pipeline compare digits_mlp         # the same
+python studies/digits_mlp.py compare          # Random vs TPE, 5 paired seeds
+python -m pipeline compare digits_mlp         # the same
 """
 
 from pipeline import StudySpec, main

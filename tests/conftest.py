@@ -10,7 +10,8 @@ from pathlib import Path
 import pytest
 import torch
 
-from pipeline.driver import RunOptions, run_arms
+from pipeline.dashboard import trial_views, write_notes
+from pipeline.run.driver import RunOptions, run_arms
 from pipeline.study_scripts import load_study_spec
 
 REPO = Path(__file__).resolve().parent.parent
@@ -23,14 +24,21 @@ def sqlite_url(path: Path) -> str:
 def tiny_spec(**changes):
     """digits_mlp with a budget small enough for a test (a few seconds)."""
     spec = load_study_spec("digits_mlp")
-    small = {"trials": 6, "seeds": 2, "epochs": 3, "pruner_settings": {"n_startup_trials": 2, "n_warmup_steps": 1},
-             "sampler_options": {"tpe": {"n_startup_trials": 2}}}  # so TPE models within the tiny budget
+    small = {
+        "trials": 6,
+        "seeds": 2,
+        "epochs": 3,
+        "pruner_settings": {"n_startup_trials": 2, "n_warmup_steps": 1},
+        "sampler_options": {"tpe": {"n_startup_trials": 2}},
+    }  # so TPE models within the tiny budget
     return dataclasses.replace(spec, **{**small, **changes})
 
 
 def run_tiny(storage: Path, **changes):
+    """Run a tiny comparison as ``tune compare`` does: trials with their dashboard views, then the notes."""
     spec = tiny_spec(**changes)
-    run_arms(spec, spec.arms(), RunOptions(storage_url=sqlite_url(storage), device=torch.device("cpu")))
+    run_arms(spec, spec.arms(), RunOptions(sqlite_url(storage), torch.device("cpu"), trial_views=trial_views))
+    write_notes(sqlite_url(storage), spec.name)
     return spec
 
 

@@ -52,10 +52,17 @@ def add_arm(
         begin = START + timedelta(seconds=seconds * number)
         created.add_trial(
             FrozenTrial(
-                number=number, trial_id=number, state=TrialState[state], value=value,
-                datetime_start=begin, datetime_complete=begin + timedelta(seconds=seconds),
-                params={"x": number / 10}, distributions={"x": FloatDistribution(0.0, 10.0)},
-                user_attrs=user_attrs, system_attrs={}, intermediate_values=dict(enumerate(val)),
+                number=number,
+                trial_id=number,
+                state=TrialState[state],
+                value=value,
+                datetime_start=begin,
+                datetime_complete=begin + timedelta(seconds=seconds),
+                params={"x": number / 10},
+                distributions={"x": FloatDistribution(0.0, 10.0)},
+                user_attrs=user_attrs,
+                system_attrs={},
+                intermediate_values=dict(enumerate(val)),
             )
         )
     return created
@@ -74,16 +81,18 @@ def comparison(arms: list[tuple[str, int, list]], **common) -> tuple[optuna.stor
 
 
 def curves_of(arms: list[tuple[str, int, list]], **common):
-    """:func:`~pipeline.analysis.curves.best_so_far` of a hand-made comparison."""
-    from pipeline.analysis.curves import best_so_far
-    from pipeline.analysis.trials import load_trials
+    """:func:`~pipeline.analysis.anytime.best_so_far` of a hand-made comparison."""
+    from pipeline.analysis.anytime import best_so_far
+    from pipeline.analysis.tables import load_trials
 
     return best_so_far(load_trials(*comparison(arms, **common)))
 
 
 PAIRED = [  # two samplers × two seeds, one pruned trial each: every figure has something to draw
-    ("random", 0, [3.0, pruned(1), 2.0]), ("random", 1, [4.0, 2.5, pruned(2)]),
-    ("tpe", 0, [3.0, 1.0, pruned(1)]), ("tpe", 1, [pruned(2), 2.0, 1.5]),
+    ("random", 0, [3.0, pruned(1), 2.0]),
+    ("random", 1, [4.0, 2.5, pruned(2)]),
+    ("tpe", 0, [3.0, 1.0, pruned(1)]),
+    ("tpe", 1, [pruned(2), 2.0, 1.5]),
 ]
 
 

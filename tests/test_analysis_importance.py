@@ -10,12 +10,14 @@ from pipeline.errors import UsageError
 
 def quadratic_study(storage, sampler: str, seed: int, *, trials: int = 30) -> str:
     """A study where ``x`` decides the value and ``y`` barely matters."""
-    study = optuna.create_study(storage=storage, study_name=f"toy-{sampler}-seed{seed}",
-                                sampler=optuna.samplers.RandomSampler(seed=seed))
+    study = optuna.create_study(
+        storage=storage, study_name=f"toy-{sampler}-seed{seed}", sampler=optuna.samplers.RandomSampler(seed=seed)
+    )
     study.set_user_attr("sampler", sampler)
     study.set_user_attr("seed", seed)
-    study.optimize(lambda t: 10 * (t.suggest_float("x", 0, 1) - 0.3) ** 2 + 0.01 * t.suggest_float("y", 0, 1),
-                   n_trials=trials)
+    study.optimize(
+        lambda t: 10 * (t.suggest_float("x", 0, 1) - 0.3) ** 2 + 0.01 * t.suggest_float("y", 0, 1), n_trials=trials
+    )
     return study.study_name
 
 

@@ -5,18 +5,30 @@ from handmade import comparison, pruned
 
 from pipeline.analysis.learning_curves import diagnose, diagnoses, learning_curves
 from pipeline.analysis.summary import best_per_study
-from pipeline.analysis.trials import load_tables
+from pipeline.analysis.tables import load_tables
 
 
 @pytest.mark.parametrize(
     ("train", "val", "label", "words"),
     [
-        ([1.0, 0.5, 0.3, 0.2, 0.1, 0.05], [0.6, 0.4, 0.38, 0.45, 0.5, 0.55], "over-fitting",
-         "bottomed at epoch 3 (0.39) and rose 35% to 0.525 by epoch 6 while training loss kept falling"),
-        ([1.0, 0.8, 0.6, 0.5, 0.4, 0.3], [0.9, 0.8, 0.7, 0.6, 0.5, 0.4], "still improving",
-         "fell 15.4% per epoch over the last 2 epochs"),
-        ([2.3, 2.25, 2.2, 2.2, 2.2, 2.2], [2.3, 2.25, 2.25, 2.25, 2.25, 2.25], "under-fitting",
-         "no lower than validation loss 2.25, and validation loss fell only 2% since epoch 1"),
+        (
+            [1.0, 0.5, 0.3, 0.2, 0.1, 0.05],
+            [0.6, 0.4, 0.38, 0.45, 0.5, 0.55],
+            "over-fitting",
+            "bottomed at epoch 3 (0.39) and rose 35% to 0.525 by epoch 6 while training loss kept falling",
+        ),
+        (
+            [1.0, 0.8, 0.6, 0.5, 0.4, 0.3],
+            [0.9, 0.8, 0.7, 0.6, 0.5, 0.4],
+            "still improving",
+            "fell 15.4% per epoch over the last 2 epochs",
+        ),
+        (
+            [2.3, 2.25, 2.2, 2.2, 2.2, 2.2],
+            [2.3, 2.25, 2.25, 2.25, 2.25, 2.25],
+            "under-fitting",
+            "no lower than validation loss 2.25, and validation loss fell only 2% since epoch 1",
+        ),
         ([1.0, 0.4, 0.25, 0.2, 0.2, 0.2], [0.5, 0.35, 0.3, 0.3, 0.3, 0.3], "converged", "levelled off at 0.3"),
         ([1.0, 0.5, 0.4], [0.6, 0.4, 0.3], "too few epochs", "3 epoch(s)"),
     ],

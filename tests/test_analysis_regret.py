@@ -3,7 +3,7 @@
 import pytest
 from handmade import curves_of, pruned
 
-from pipeline.analysis.curves import align
+from pipeline.analysis.anytime import align
 from pipeline.analysis.regret import auc_summary, normalized_regret, regret_auc
 
 

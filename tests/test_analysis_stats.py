@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from handmade import curves_of, pruned
 
-from pipeline.analysis.curves import align
+from pipeline.analysis.anytime import align
 from pipeline.analysis.stats import paired_tests, speedup
 
 
@@ -59,9 +59,12 @@ def test_speedup_counts_trials_and_epochs_both_arms_need_to_reach_random_median_
     # random's median best-so-far reaches its final 1.1 only at its 4th trial (12 epochs).
     # tpe's median best reaches 1.025 at its 2nd trial, after 1 + 3 = 4 epochs (its first was pruned).
     arms = [
-        ("random", 0, [4.0, 3.0, 2.0, 1.0]), ("random", 1, [4.0, 3.0, 2.0, 1.2]),
-        ("tpe", 0, [pruned(1), 1.0, 5.0, 5.0]), ("tpe", 1, [pruned(1), 1.05, 5.0, 5.0]),
-        ("gp", 0, [5.0, 5.0, 5.0, 5.0]), ("gp", 1, [5.0, 5.0, 5.0, 5.0]),
+        ("random", 0, [4.0, 3.0, 2.0, 1.0]),
+        ("random", 1, [4.0, 3.0, 2.0, 1.2]),
+        ("tpe", 0, [pruned(1), 1.0, 5.0, 5.0]),
+        ("tpe", 1, [pruned(1), 1.05, 5.0, 5.0]),
+        ("gp", 0, [5.0, 5.0, 5.0, 5.0]),
+        ("gp", 1, [5.0, 5.0, 5.0, 5.0]),
     ]
     curves = curves_of(arms, epochs=3)
     table = speedup(curves).set_index(["sampler", "axis"])

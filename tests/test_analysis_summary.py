@@ -4,7 +4,7 @@ import pytest
 from handmade import FAIL, comparison, pruned
 
 from pipeline.analysis.summary import best_per_study, best_trials, pruning_table
-from pipeline.analysis.trials import load_trials
+from pipeline.analysis.tables import load_trials
 
 
 def test_best_per_study_takes_the_lowest_complete_value_and_its_trial():
@@ -26,5 +26,8 @@ def test_best_trials_picks_each_samplers_lowest_complete_trial_over_all_seeds_wi
     arms = [("random", 0, [2.0, 1.5]), ("random", 1, [1.2, pruned(1, value=0.01)]), ("tpe", 0, [3.0, FAIL, 0.7])]
     best = best_trials(load_trials(*comparison(arms))).set_index("sampler")
     assert (best.loc["random", "study_name"], best.loc["random", "number"], best.loc["random", "value"]) == (
-        "toy-random-seed1", 0, 1.2)  # the pruned trial's low intermediate value does not count
+        "toy-random-seed1",
+        0,
+        1.2,
+    )  # the pruned trial's low intermediate value does not count
     assert best.loc["tpe", "number"] == 2 and best.loc["tpe", "params"] == {"x": 0.2}

@@ -5,7 +5,7 @@ import pytest
 from handmade import analysis_of, comparison, pruned
 from scipy import stats
 
-from pipeline.analysis.trials import load_trials
+from pipeline.analysis.tables import load_trials
 from pipeline.analysis.verdict import seeds_needed, verdicts
 
 
@@ -28,8 +28,9 @@ def test_identical_arms_are_tied_by_design_with_a_speedup_of_exactly_one():
 def test_the_speedup_of_an_arm_that_found_the_same_best_sooner_counts_both_arms_the_same_way():
     # random reaches its final best 1.0 at its 2nd trial on both seeds: an identical arm used to score 4/2 = 2×
     random = [3.0, 1.0, 2.0, 2.0]
-    result = analysis_of([("random", 0, random), ("random", 1, random), ("tpe", 0, [1.0, 5, 5, 5]),
-                          ("tpe", 1, [1.0, 5, 5, 5])])
+    result = analysis_of(
+        [("random", 0, random), ("random", 1, random), ("tpe", 0, [1.0, 5, 5, 5]), ("tpe", 1, [1.0, 5, 5, 5])]
+    )
     row = result.speedup.set_index("axis").loc["trial"]
     assert (row.baseline_needed, row.needed, row.speedup) == (2, 1, 2.0)
 
@@ -57,8 +58,10 @@ def test_paired_wins_lead_the_bottom_line_even_when_unpaired_medians_point_the_o
     verdict = only(result)
     assert np.median(list(tpe.values())) > np.median(list(random.values()))  # unpaired: tpe looks worse
     assert (verdict.wins, verdict.losses) == (4, 1) and verdict.median_difference < 0  # paired: tpe better
-    assert verdict.text.startswith("tpe vs random: no significant difference at 5 seeds (lower best validation "
-                                   "loss on 4, higher on 1, tied on 0; Wilcoxon p = ")
+    assert verdict.text.startswith(
+        "tpe vs random: no significant difference at 5 seeds (lower best validation "
+        "loss on 4, higher on 1, tied on 0; Wilcoxon p = "
+    )
     assert "with 5 untied seeds p cannot go below 0.0625" in verdict.text
     assert "worse" not in verdict.text
     full = result.tests[result.tests.fraction == 1.0].iloc[0]  # the report's own paired test agrees

@@ -6,7 +6,6 @@ import subprocess
 import sys
 
 import pytest
-
 from conftest import REPO
 
 pytestmark = pytest.mark.slow
@@ -31,8 +30,13 @@ KEYS = {
 
 @pytest.mark.parametrize("name", list(TINY))
 def test_benchmark_runs_on_a_tiny_budget_and_writes_json(tmp_path, name):
-    result = subprocess.run([sys.executable, f"benchmarks/{name}.py", *TINY[name], "--out", str(tmp_path)],
-                            cwd=REPO, capture_output=True, text=True, timeout=600)
+    result = subprocess.run(
+        [sys.executable, f"benchmarks/{name}.py", *TINY[name], "--out", str(tmp_path)],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
     assert result.returncode == 0, result.stderr
     figures = json.loads((tmp_path / f"{name}.json").read_text())
     assert figures["benchmark"] == name and figures["machine"]["cpu_cores"] >= 1

@@ -5,7 +5,6 @@ import sys
 
 import optuna
 import pytest
-
 from conftest import REPO, cli
 
 pytestmark = pytest.mark.slow
@@ -27,8 +26,13 @@ def stored(path):
     """
     url = f"sqlite:///{path}"
     return {
-        s.study_name: (s.user_attrs, [(t.number, t.state, t.value, t.params, t.user_attrs, t.intermediate_values)
-                                      for t in optuna.load_study(study_name=s.study_name, storage=url).trials])
+        s.study_name: (
+            s.user_attrs,
+            [
+                (t.number, t.state, t.value, t.params, t.user_attrs, t.intermediate_values)
+                for t in optuna.load_study(study_name=s.study_name, storage=url).trials
+            ],
+        )
         for s in optuna.get_all_study_summaries(url)
     }
 
@@ -61,7 +65,9 @@ def test_the_study_script_resumes_the_same_comparison_without_new_trials(finishe
     before = {s.study_name: s.n_trials for s in optuna.get_all_study_summaries(f"sqlite:///{path}")}
     result = subprocess.run(
         [sys.executable, "studies/digits_mlp.py", "compare", *TINY, "--storage", str(path)],
-        cwd=REPO, capture_output=True, text=True,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 0, result.stderr
     assert "0 trials to run" in result.stdout
@@ -70,8 +76,20 @@ def test_the_study_script_resumes_the_same_comparison_without_new_trials(finishe
 
 
 def test_run_executes_a_single_study(tmp_path):
-    result = cli("run", "digits_mlp", "--sampler", "tpe", "--seed", "3", "--trials", "2", "--epochs", "1",
-                 "--storage", str(tmp_path / "one.db"))
+    result = cli(
+        "run",
+        "digits_mlp",
+        "--sampler",
+        "tpe",
+        "--seed",
+        "3",
+        "--trials",
+        "2",
+        "--epochs",
+        "1",
+        "--storage",
+        str(tmp_path / "one.db"),
+    )
     assert result.returncode == 0, result.stderr
     names = [s.study_name for s in optuna.get_all_study_summaries(f"sqlite:///{tmp_path / 'one.db'}")]
     assert names == ["digits_mlp-tpe-seed3"]
@@ -90,34 +108,93 @@ def write_script(tmp_path, name, body):
     return str(path)
 
 
-GOOD_SCRIPT = "from pipeline import StudySpec\nfrom pipeline.objectives import mlp\nSTUDY = StudySpec(name='x', dataset={!r}, objective=mlp, epochs=1, trials=1)\n"
+GOOD_SCRIPT = (
+    "from pipeline import StudySpec\nfrom pipeline.objectives import mlp\n"
+    "STUDY = StudySpec(name='x', dataset={!r}, objective=mlp, epochs=1, trials=1)\n"
+)
 
 # (name, arguments before --storage, expected one-line message). {tmp} is the test's temp dir.
 BAD_INPUT = [
     ("unknown study", ["compare", "digits_mpl"], r"unknown study 'digits_mpl' \(choose from: cifar10_cnn, digits_mlp"),
-    ("unknown sampler", ["compare", "digits_mlp", "--samplers", "random,tpee"], r"unknown sampler 'tpee' \(choose from: random, tpe"),
-    ("unknown pruner", ["compare", "digits_mlp", "--pruner", "medain"], r"unknown pruner 'medain' \(choose from: median, none"),
-    ("bad pruner setting", ["compare", "digits_mlp", "--pruner", "median:warmup=2"], r"unknown setting 'warmup' for pruner 'median'"),
+    (
+        "unknown sampler",
+        ["compare", "digits_mlp", "--samplers", "random,tpee"],
+        r"unknown sampler 'tpee' \(choose from: random, tpe",
+    ),
+    (
+        "unknown pruner",
+        ["compare", "digits_mlp", "--pruner", "medain"],
+        r"unknown pruner 'medain' \(choose from: median, none",
+    ),
+    (
+        "bad pruner setting",
+        ["compare", "digits_mlp", "--pruner", "median:warmup=2"],
+        r"unknown setting 'warmup' for pruner 'median'",
+    ),
     ("unknown dataset", ["compare", "{script:imagenet}"], r"unknown dataset 'imagenet' \(choose from: digits"),
     ("zero trials", ["compare", "digits_mlp", "--trials", "0"], r"--trials: expected a positive integer, got '0'"),
-    ("text trials", ["compare", "digits_mlp", "--trials", "many"], r"--trials: expected a positive integer, got 'many'"),
+    (
+        "text trials",
+        ["compare", "digits_mlp", "--trials", "many"],
+        r"--trials: expected a positive integer, got 'many'",
+    ),
     ("zero seeds", ["compare", "digits_mlp", "--seeds", "0"], r"--seeds: expected a positive integer, got '0'"),
-    ("negative epochs", ["compare", "digits_mlp", "--epochs", "-3"], r"--epochs: expected a positive integer, got '-3'"),
+    (
+        "negative epochs",
+        ["compare", "digits_mlp", "--epochs", "-3"],
+        r"--epochs: expected a positive integer, got '-3'",
+    ),
     ("negative seed", ["run", "digits_mlp", "--sampler", "tpe", "--seed", "-1"], r"--seed: expected a seed"),
     ("run without sampler", ["run", "digits_mlp", "--seed", "0"], r"the following arguments are required: --sampler"),
     ("unknown device", ["compare", "digits_mlp", "--device", "tpu"], r"unknown device 'tpu'"),
     ("absent cuda device", ["compare", "digits_mlp", "--device", "cuda:99"], r"'cuda:99'"),
-    ("missing dataset files", ["compare", "{script:mnist}", "--data-dir", "{tmp}/empty", "--no-download"], r"dataset 'mnist' not found: put train-images-idx3-ubyte.* in .*/empty/MNIST/raw/"),
-    ("other epochs than stored", ["compare", "digits_mlp", "--trials", "3", "--seeds", "1", "--epochs", "3"], r"was run with another configuration \(epochs: stored 2, asked 3\)"),
+    (
+        "missing dataset files",
+        ["compare", "{script:mnist}", "--data-dir", "{tmp}/empty", "--no-download"],
+        r"dataset 'mnist' not found: put train-images-idx3-ubyte.* in .*/empty/MNIST/raw/",
+    ),
+    (
+        "other epochs than stored",
+        ["compare", "digits_mlp", "--trials", "3", "--seeds", "1", "--epochs", "3"],
+        r"was run with another configuration \(epochs: stored 2, asked 3\)",
+    ),
     ("study script with a syntax error", ["compare", "{broken}"], r"broken.py:2: syntax error"),
-    ("study script declaring no study", ["compare", "{empty}"], r"empty.py declares no study: define STUDY = StudySpec"),
-    ("sampler named twice", ["compare", "digits_mlp", "--samplers", "random,tpe,random"], r"--samplers: sampler 'random' is named twice"),
-    ("unknown sampler option", ["compare", "digits_mlp", "--sampler-option", "tpe:startup=3"], r"unknown setting 'startup' for sampler 'tpe' \(allowed: "),
-    ("sampler option of another type", ["compare", "digits_mlp", "--sampler-option", "tpe:n_startup_trials=few"], r"setting n_startup_trials='few': expected an integer"),
-    ("option for a sampler not run", ["compare", "digits_mlp", "--sampler-option", "qmc:scramble=false"], r"sampler options for 'qmc', which this comparison does not run"),
-    ("changed sampler option", ["compare", "digits_mlp", *TINY, "--sampler-option", "tpe:n_startup_trials=2"], r"another configuration \(sampler_settings: stored"),
+    (
+        "study script declaring no study",
+        ["compare", "{empty}"],
+        r"empty.py declares no study: define STUDY = StudySpec",
+    ),
+    (
+        "sampler named twice",
+        ["compare", "digits_mlp", "--samplers", "random,tpe,random"],
+        r"--samplers: sampler 'random' is named twice",
+    ),
+    (
+        "unknown sampler option",
+        ["compare", "digits_mlp", "--sampler-option", "tpe:startup=3"],
+        r"unknown setting 'startup' for sampler 'tpe' \(allowed: ",
+    ),
+    (
+        "sampler option of another type",
+        ["compare", "digits_mlp", "--sampler-option", "tpe:n_startup_trials=few"],
+        r"setting n_startup_trials='few': expected an integer",
+    ),
+    (
+        "option for a sampler not run",
+        ["compare", "digits_mlp", "--sampler-option", "qmc:scramble=false"],
+        r"sampler options for 'qmc', which this comparison does not run",
+    ),
+    (
+        "changed sampler option",
+        ["compare", "digits_mlp", *TINY, "--sampler-option", "tpe:n_startup_trials=2"],
+        r"another configuration \(sampler_settings: stored",
+    ),
     ("zero workers", ["compare", "digits_mlp", "--workers", "0"], r"--workers: expected a positive integer, got '0'"),
-    ("text workers", ["run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--workers", "two"], r"--workers: expected a positive integer, got 'two'"),
+    (
+        "text workers",
+        ["run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--workers", "two"],
+        r"--workers: expected a positive integer, got 'two'",
+    ),
 ]
 BAD_STORAGE = [
     ("unwritable storage directory", "/sys/x.db", r"cannot write in storage directory /sys/"),
@@ -126,13 +203,17 @@ BAD_STORAGE = [
     ("unknown storage scheme", "mongodb://localhost/x", r"unknown storage scheme 'mongodb'"),
     ("truncated SQLite file", "{tmp}/half.db", r"half.db is not an SQLite database"),
     ("not a journal file", "{tmp}/notes.log", r"notes.log is not an Optuna journal file"),
-    ("password in a storage URL", "postgresql://me:s3cret@127.0.0.1:1/optuna", r"postgresql://me:\*\*\*@127.0.0.1:1/optuna"),
+    (
+        "password in a storage URL",
+        "postgresql://me:s3cret@127.0.0.1:1/optuna",
+        r"postgresql://me:\*\*\*@127.0.0.1:1/optuna",
+    ),
 ]
 
 
 def expand(arg, tmp_path):
     if arg.startswith("{script:"):
-        return write_script(tmp_path, "bad_data", GOOD_SCRIPT.format(arg[len("{script:"):-1]))
+        return write_script(tmp_path, "bad_data", GOOD_SCRIPT.format(arg[len("{script:") : -1]))
     if arg == "{broken}":
         return write_script(tmp_path, "broken", "from pipeline import StudySpec\nSTUDY = StudySpec(\n")
     if arg == "{empty}":

@@ -30,16 +30,19 @@ def test_differences_name_each_changed_setting():
     assert spec(epochs=6).arm("tpe", 0).differences(stored) == ["epochs: stored 5, asked 6"]
 
 
-@pytest.mark.parametrize("changes, message", [
-    ({"epochs": 0}, "epochs must be a positive integer, got 0"),
-    ({"trials": -1}, "trials must be a positive integer, got -1"),
-    ({"seeds": 2.5}, "seeds must be a positive integer, got 2.5"),
-    ({"dataset": "imagenet"}, "unknown dataset 'imagenet'"),
-    ({"samplers": ("random", "bayes")}, "unknown sampler 'bayes'"),
-    ({"pruner": "early"}, "unknown pruner 'early'"),
-    ({"val_fraction": 1.0}, "val_fraction must be between 0 and 1"),
-    ({"objective": dataclasses}, "lacks suggest\\(\\) and build\\(\\)"),
-])
+@pytest.mark.parametrize(
+    "changes, message",
+    [
+        ({"epochs": 0}, "epochs must be a positive integer, got 0"),
+        ({"trials": -1}, "trials must be a positive integer, got -1"),
+        ({"seeds": 2.5}, "seeds must be a positive integer, got 2.5"),
+        ({"dataset": "imagenet"}, "unknown dataset 'imagenet'"),
+        ({"samplers": ("random", "bayes")}, "unknown sampler 'bayes'"),
+        ({"pruner": "early"}, "unknown pruner 'early'"),
+        ({"val_fraction": 1.0}, "val_fraction must be between 0 and 1"),
+        ({"objective": dataclasses}, "lacks suggest\\(\\) and build\\(\\)"),
+    ],
+)
 def test_a_bad_study_declaration_is_refused_with_what_is_allowed(changes, message):
     with pytest.raises(UsageError, match=message):
         spec(**changes)

@@ -3,12 +3,11 @@ import sqlite3
 import optuna
 import pandas as pd
 import pytest
+from conftest import sqlite_url
 from optuna_dashboard import get_note
 
-from conftest import sqlite_url
 from pipeline import analysis
 from pipeline.dashboard.notes import study_note, write_notes
-from pipeline.storage import open_storage
 
 
 def notes(url):
@@ -58,19 +57,18 @@ def test_each_arm_gets_the_verdict_once_the_comparison_has_finished(tiny_compari
 def test_an_unfinished_comparison_has_no_verdict_yet(comparison_copy):
     study = optuna.load_study(study_name="digits_mlp-tpe-seed1", storage=comparison_copy)
     study.set_user_attr("trials", 50)  # as after 'compare --trials 50' was interrupted
-    write_notes(open_storage(comparison_copy), comparison_copy, "digits_mlp")
+    write_notes(comparison_copy, "digits_mlp")
     for note in notes(comparison_copy).values():
         assert "Written here once every study of this comparison has finished its trial budget." in note
         assert "tpe vs random" not in note
 
 
 def test_the_html_report_is_linked_once_it_exists_and_unchanged_notes_are_not_rewritten(comparison_copy, tmp_path):
-    storage = open_storage(comparison_copy)
-    assert write_notes(storage, comparison_copy) == 0
+    assert write_notes(comparison_copy) == 0
     (tmp_path / "digits_mlp.html").write_text("<html>report</html>")
-    assert write_notes(storage, comparison_copy) == 4
+    assert write_notes(comparison_copy) == 4
     assert all("[digits_mlp.html](/reports/digits_mlp.html)" in note for note in notes(comparison_copy).values())
-    assert write_notes(storage, comparison_copy) == 0
+    assert write_notes(comparison_copy) == 0
 
 
 def test_a_single_sampler_note_says_there_is_nothing_to_compare(tiny_comparison):

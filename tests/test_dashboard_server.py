@@ -13,19 +13,28 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-
 from conftest import REPO, cli
+
 from pipeline.dashboard.server import is_loopback, with_reports
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 def start_dashboard(*args: str) -> tuple[subprocess.Popen, str]:
     """``tune dashboard ARGS --port 0`` in a subprocess, and the address it prints once it listens."""
     proc = subprocess.Popen(
         [sys.executable, "-m", "pipeline", "dashboard", *args, "--port", "0"],
-        cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
     )
     for line in proc.stdout:  # until the address is printed, or the process ends
         if line.startswith("Open "):
@@ -85,10 +94,18 @@ def studies(dashboard):
     return {s["study_name"]: get_json(base, f"/api/studies/{s['study_id']}") | {"id": s["study_id"]} for s in summaries}
 
 
-@pytest.mark.parametrize("host, loopback", [
-    ("127.0.0.1", True), ("127.0.0.2", True), ("localhost", True), ("::1", True),
-    ("0.0.0.0", False), ("::", False), ("192.0.2.1", False),
-])
+@pytest.mark.parametrize(
+    "host, loopback",
+    [
+        ("127.0.0.1", True),
+        ("127.0.0.2", True),
+        ("localhost", True),
+        ("::1", True),
+        ("0.0.0.0", False),
+        ("::", False),
+        ("192.0.2.1", False),
+    ],
+)
 def test_only_loopback_addresses_count_as_local(host, loopback):
     assert is_loopback(host) is loopback
 
@@ -137,7 +154,9 @@ def test_every_finished_trial_has_its_intermediate_values_and_a_learning_curve(s
             (artifact,) = trial["artifacts"]
             assert artifact["filename"] == f"learning-curve-trial-{trial['number']}.svg"
     trial = studies["digits_mlp-tpe-seed0"]["trials"][0]
-    path = f"/artifacts/{studies['digits_mlp-tpe-seed0']['id']}/{trial['trial_id']}/{trial['artifacts'][0]['artifact_id']}"
+    path = (
+        f"/artifacts/{studies['digits_mlp-tpe-seed0']['id']}/{trial['trial_id']}/{trial['artifacts'][0]['artifact_id']}"
+    )
     with urllib.request.urlopen(base + path, timeout=30) as response:
         assert response.headers["Content-Type"] == "image/svg+xml"
         assert response.read().startswith(b"<svg")
@@ -154,7 +173,9 @@ def test_a_pruned_trial_says_at_which_epoch_and_against_what_median(studies):
                 step = max(values)
                 median = np.median([c[step] for c in complete if step in c])  # as MedianPruner: complete trials
                 reason = {a["key"]: a["value"] for a in trial["user_attrs"]}["end_reason"]
-                assert reason.startswith(f"pruned at epoch {step}: best validation loss so far {min(values.values()):.4g}")
+                assert reason.startswith(
+                    f"pruned at epoch {step}: best validation loss so far {min(values.values()):.4g}"
+                )
                 assert f"is above the median {median:.4g} of {len(complete)} complete trials at epoch {step}" in reason
                 assert trial["note"]["body"].startswith(f"**P{reason[1:]}.**")
                 pruned += 1

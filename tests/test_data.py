@@ -4,8 +4,7 @@ import struct
 import pytest
 import torch
 
-from pipeline.data import load_raw, make_splits, shuffled_batches, final_test_split
-from pipeline.data import sources
+from pipeline.data import final_test_split, load_raw, make_splits, shuffled_batches, sources
 from pipeline.errors import UsageError
 
 

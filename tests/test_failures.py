@@ -41,8 +41,13 @@ if __name__ == "__main__":
 def run_study(tmp_path, *, low=1e-3, high=1e-2, widths=(32,), build="", trials=6):
     (tmp_path / "wild.py").write_text(OBJECTIVE.format(low=low, high=high, widths=list(widths), build=build))
     (tmp_path / "study.py").write_text(STUDY.format(trials=trials))
-    result = subprocess.run([sys.executable, "study.py", "compare", "--storage", "wild.db", "--no-progress"],
-                            cwd=tmp_path, capture_output=True, text=True, timeout=300)
+    result = subprocess.run(
+        [sys.executable, "study.py", "compare", "--storage", "wild.db", "--no-progress"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     study = optuna.load_study(study_name="wild-random-seed0", storage=f"sqlite:///{tmp_path / 'wild.db'}")
     return result, study.get_trials()
 
@@ -72,7 +77,9 @@ def test_out_of_memory_ends_only_that_trial(tmp_path):
 def test_trials_that_can_never_run_stop_the_run_with_what_to_do(tmp_path):
     result, trials = run_study(tmp_path, widths=(2**20,))
     assert result.returncode == 1
-    assert result.stderr.strip().splitlines()[-1].startswith("error: 5 trials of wild-random-seed0 in a row could not run")
+    assert (
+        result.stderr.strip().splitlines()[-1].startswith("error: 5 trials of wild-random-seed0 in a row could not run")
+    )
     assert "Traceback" not in result.stderr
 
 

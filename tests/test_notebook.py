@@ -47,8 +47,9 @@ def test_notebook_runs_top_to_bottom_against_a_tiny_comparison(tiny_comparison, 
     monkeypatch.setenv("COMPARISON_STUDY", spec.name)
     notebook = nbformat.read(NOTEBOOK, as_version=4)
     notebook.cells.append(nbformat.v4.new_code_cell("import sys; print(sys.executable)"))
-    NotebookClient(notebook, km=this_python_kernel(tmp_path), timeout=180,
-                   resources={"metadata": {"path": str(NOTEBOOK.parent)}}).execute()  # raises on a cell error
+    NotebookClient(
+        notebook, km=this_python_kernel(tmp_path), timeout=180, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()  # raises on a cell error
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
     assert sum("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs) == 9

@@ -6,8 +6,16 @@ from pipeline.objectives import BUILT_IN, cnn, mlp, optuna_example_mlp
 from pipeline.training import TrainingParams
 
 SGD_MLP = {
-    "lr": 0.01, "batch_size": 64, "optimizer": "sgd", "momentum": 0.9, "weight_decay": 1e-4,
-    "schedule": "cosine", "depth": 2, "width": 48, "dropout": 0.1, "activation": "silu",
+    "lr": 0.01,
+    "batch_size": 64,
+    "optimizer": "sgd",
+    "momentum": 0.9,
+    "weight_decay": 1e-4,
+    "schedule": "cosine",
+    "depth": 2,
+    "width": 48,
+    "dropout": 0.1,
+    "activation": "silu",
 }
 
 
@@ -39,11 +47,29 @@ def test_search_space_is_log_scaled_where_it_should_be():
     assert with_momentum and all(t.params["optimizer"] == "sgd" for t in with_momentum)
 
 
-@pytest.mark.parametrize("module, fixed", [
-    (mlp, SGD_MLP),
-    (cnn, {k: v for k, v in SGD_MLP.items() if k not in ("depth", "width")} | {"n_blocks": 3, "channels": 16, "hidden": 32}),
-    (optuna_example_mlp, {"n_layers": 2, "n_units_l0": 20, "dropout_l0": 0.3, "n_units_l1": 10, "dropout_l1": 0.4, "optimizer": "RMSprop", "lr": 1e-3}),
-])
+@pytest.mark.parametrize(
+    "module, fixed",
+    [
+        (mlp, SGD_MLP),
+        (
+            cnn,
+            {k: v for k, v in SGD_MLP.items() if k not in ("depth", "width")}
+            | {"n_blocks": 3, "channels": 16, "hidden": 32},
+        ),
+        (
+            optuna_example_mlp,
+            {
+                "n_layers": 2,
+                "n_units_l0": 20,
+                "dropout_l0": 0.3,
+                "n_units_l1": 10,
+                "dropout_l1": 0.4,
+                "optimizer": "RMSprop",
+                "lr": 1e-3,
+            },
+        ),
+    ],
+)
 @pytest.mark.parametrize("shape", [(1, 8, 8), (1, 28, 28), (3, 32, 32)])
 def test_every_objective_module_builds_a_model_for_every_dataset_shape(module, fixed, shape):
     params = module.suggest(optuna.trial.FixedTrial(fixed))
@@ -52,9 +78,9 @@ def test_every_objective_module_builds_a_model_for_every_dataset_shape(module, f
 
 
 def test_optuna_example_space_matches_the_official_example():
-    params = optuna_example_mlp.suggest(optuna.trial.FixedTrial(
-        {"n_layers": 1, "n_units_l0": 4, "dropout_l0": 0.2, "optimizer": "SGD", "lr": 1e-5}
-    ))
+    params = optuna_example_mlp.suggest(
+        optuna.trial.FixedTrial({"n_layers": 1, "n_units_l0": 4, "dropout_l0": 0.2, "optimizer": "SGD", "lr": 1e-5})
+    )
     assert params.training.batch_size == 128 and params.training.optimizer == "sgd"
     assert params.units == (4,) and params.dropouts == (0.2,)
 

@@ -24,9 +24,14 @@ def test_anytime_figure_draws_median_band_iqm_band_and_hidden_seed_curves(result
     fig = anytime_figure(result.anytime, result.curves, axis=axis)
     for sampler in ("random", "tpe"):
         assert [n for n in names(fig) if n.startswith(sampler)] == [
-            f"{sampler} IQR upper", f"{sampler} IQR", f"{sampler} median",
-            f"{sampler} IQM 95% CI upper", f"{sampler} IQM 95% CI", f"{sampler} IQM",
-            f"{sampler} seed 0", f"{sampler} seed 1",
+            f"{sampler} IQR upper",
+            f"{sampler} IQR",
+            f"{sampler} median",
+            f"{sampler} IQM 95% CI upper",
+            f"{sampler} IQM 95% CI",
+            f"{sampler} IQM",
+            f"{sampler} seed 0",
+            f"{sampler} seed 1",
         ]
     rows = result.anytime[(result.anytime.axis == axis) & (result.anytime.sampler == "tpe")]
     expected = rows.dropna(subset=["median"])
@@ -39,7 +44,7 @@ def test_anytime_figure_draws_median_band_iqm_band_and_hidden_seed_curves(result
 def test_anytime_buttons_switch_between_median_and_iqm_views(result):
     fig = anytime_figure(result.anytime, result.curves, axis="trial")
     median_view, iqm_view = (button.args[0]["visible"] for button in fig.layout.updatemenus[0].buttons)
-    by_name = dict(zip(names(fig), zip(median_view, iqm_view)))
+    by_name = dict(zip(names(fig), zip(median_view, iqm_view, strict=True), strict=True))
     assert by_name["random median"] == (True, False)
     assert by_name["random IQM 95% CI"] == (False, True)
     assert by_name["random seed 0"] == ("legendonly", "legendonly")

@@ -7,7 +7,8 @@ from pipeline.pruners import PRUNERS, explain_pruning, first_prunable_step, make
 
 def test_parse_pruner_reads_name_and_numeric_settings():
     assert parse_pruner("median:n_warmup_steps=3, n_startup_trials=5") == (
-        "median", {"n_warmup_steps": 3, "n_startup_trials": 5}
+        "median",
+        {"n_warmup_steps": 3, "n_startup_trials": 5},
     )
     assert parse_pruner("percentile:percentile=10.5") == ("percentile", {"percentile": 10.5})
     assert parse_pruner("none") == ("none", {})
@@ -15,7 +16,9 @@ def test_parse_pruner_reads_name_and_numeric_settings():
 
 def test_settings_start_from_written_out_defaults():
     assert pruner_settings("median", {"n_warmup_steps": 4}, epochs=10) == {
-        "n_startup_trials": 5, "n_warmup_steps": 4, "interval_steps": 1
+        "n_startup_trials": 5,
+        "n_warmup_steps": 4,
+        "interval_steps": 1,
     }
     assert pruner_settings("hyperband", {}, epochs=12)["max_resource"] == 12
 
@@ -54,12 +57,18 @@ def test_before_its_first_prunable_step_a_pruner_never_prunes_even_a_hopeless_tr
     assert answers == [False] * first + [True] * (6 - first)
 
 
-@pytest.mark.parametrize("text, message", [
-    ("medain", r"unknown pruner 'medain' \(choose from: median, none, percentile"),
-    ("median:warmup=3", r"unknown setting 'warmup' for pruner 'median' \(allowed: n_startup_trials, n_warmup_steps"),
-    ("median:n_warmup_steps", r"bad pruner setting 'n_warmup_steps' \(write NAME:key=value"),
-    ("percentile:percentile=150", r"bad setting for pruner 'percentile'"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("medain", r"unknown pruner 'medain' \(choose from: median, none, percentile"),
+        (
+            "median:warmup=3",
+            r"unknown setting 'warmup' for pruner 'median' \(allowed: n_startup_trials, n_warmup_steps",
+        ),
+        ("median:n_warmup_steps", r"bad pruner setting 'n_warmup_steps' \(write NAME:key=value"),
+        ("percentile:percentile=150", r"bad setting for pruner 'percentile'"),
+    ],
+)
 def test_bad_pruner_input_says_what_is_allowed(text, message):
     with pytest.raises(UsageError, match=message):
         name, settings = parse_pruner(text)
@@ -81,13 +90,21 @@ def pruned_after_three_complete(pruner):
     return explain_pruning(study, step=1, values=[0.75, 0.8])
 
 
-@pytest.mark.parametrize("pruner, expected", [
-    (optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=1),
-     "pruned after epoch 2: best validation loss so far 0.75 is above the median 0.7 of 3 complete trials after epoch 2"),
-    (optuna.pruners.PercentilePruner(25.0, n_startup_trials=1, n_warmup_steps=1),
-     "pruned after epoch 2: best validation loss so far 0.75 is above the 25th percentile 0.6 of 3 complete trials after epoch 2"),
-    (optuna.pruners.ThresholdPruner(upper=0.77),
-     "pruned after epoch 2 by ThresholdPruner: validation loss 0.8"),
-])
+@pytest.mark.parametrize(
+    "pruner, expected",
+    [
+        (
+            optuna.pruners.MedianPruner(n_startup_trials=1, n_warmup_steps=1),
+            "pruned after epoch 2: best validation loss so far 0.75 is above the median 0.7 of 3 complete "
+            "trials after epoch 2",
+        ),
+        (
+            optuna.pruners.PercentilePruner(25.0, n_startup_trials=1, n_warmup_steps=1),
+            "pruned after epoch 2: best validation loss so far 0.75 is above the 25th percentile 0.6 of 3 "
+            "complete trials after epoch 2",
+        ),
+        (optuna.pruners.ThresholdPruner(upper=0.77), "pruned after epoch 2 by ThresholdPruner: validation loss 0.8"),
+    ],
+)
 def test_a_pruned_trial_is_told_the_threshold_its_pruner_compared_it_against(pruner, expected):
     assert pruned_after_three_complete(pruner) == expected

@@ -11,8 +11,7 @@ from plotly.offline import get_plotlyjs
 
 from pipeline.cli import main
 from pipeline.report import render
-from pipeline.storage import default_report_path
-from pipeline.storage import sqlite_path
+from pipeline.storage import default_report_path, sqlite_path
 
 
 @pytest.fixture(scope="module")
@@ -65,8 +64,19 @@ def test_report_command_writes_the_html_and_prints_the_verdict_and_its_path(tiny
 
 @pytest.mark.slow
 def test_compare_ends_with_the_verdict_and_the_report_path(tmp_path):
-    done = cli("compare", "digits_mlp", "--seeds", "1", "--trials", "2", "--epochs", "2",
-               "--storage", str(tmp_path / "digits.db"), "--no-progress")
+    done = cli(
+        "compare",
+        "digits_mlp",
+        "--seeds",
+        "1",
+        "--trials",
+        "2",
+        "--epochs",
+        "2",
+        "--storage",
+        str(tmp_path / "digits.db"),
+        "--no-progress",
+    )
     assert done.returncode == 0, done.stderr
     *_, verdict, where = done.stdout.splitlines()
     assert verdict.startswith("Verdict: tpe vs random: tied by design")  # 2 trials: TPE had not started modelling
@@ -75,7 +85,13 @@ def test_compare_ends_with_the_verdict_and_the_report_path(tmp_path):
 
 
 CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update"]
+CHROMIUM_ARGS = [
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+]
 
 
 @pytest.mark.slow
@@ -98,7 +114,9 @@ def test_report_draws_every_figure_in_a_browser_with_the_network_off(tmp_path):
             tab.wait_for_function("document.querySelectorAll('.js-plotly-plot .main-svg').length >= 9")
             drawn = tab.evaluate("[...document.querySelectorAll('.js-plotly-plot')].map(g => g._fullData.length)")
             tab.get_by_text("IQM & 95% CI").first.click()
-            shown = tab.evaluate("document.querySelector('.js-plotly-plot').data.find(t => t.name === 'tpe IQM').visible")
+            shown = tab.evaluate(
+                "document.querySelector('.js-plotly-plot').data.find(t => t.name === 'tpe IQM').visible"
+            )
             tab.screenshot(path=tmp_path / "report.png", full_page=True)
         finally:
             browser.close()

@@ -8,8 +8,12 @@ from pipeline.samplers import SAMPLERS, make_sampler, parse_sampler_option, samp
 def test_tpe_settings_are_written_out_explicitly():
     settings = sampler_settings("tpe", seed=3)
     assert settings == {
-        "n_startup_trials": 10, "n_ei_candidates": 24, "multivariate": True,
-        "group": True, "constant_liar": True, "seed": 3,
+        "n_startup_trials": 10,
+        "n_ei_candidates": 24,
+        "multivariate": True,
+        "group": True,
+        "constant_liar": True,
+        "seed": 3,
     }
     sampler = make_sampler("tpe", settings)
     assert isinstance(sampler.current, optuna.samplers.TPESampler)
@@ -59,8 +63,10 @@ def test_a_resumed_study_draws_new_parameters_and_matches_one_uninterrupted_run(
 def test_two_processes_with_the_same_seed_on_one_study_never_share_a_stream(tmp_path):
     url = f"sqlite:///{tmp_path / 'shared.db'}"
     optuna.create_study(storage=url, study_name="s")
-    a, b = (optuna.load_study(storage=url, study_name="s", sampler=make_sampler("random", sampler_settings("random", 0)))
-            for _ in range(2))
+    a, b = (
+        optuna.load_study(storage=url, study_name="s", sampler=make_sampler("random", sampler_settings("random", 0)))
+        for _ in range(2)
+    )
     for _ in range(3):
         a.optimize(objective, n_trials=1)
         b.optimize(objective, n_trials=1)
@@ -75,15 +81,18 @@ def test_random_and_tpe_with_the_same_seed_share_their_startup_draws():
     assert params_of(random) == params_of(tpe)  # common random numbers: arms differ only once TPE models
 
 
-@pytest.mark.parametrize("text, message", [
-    ("tpe:n_startup=5", r"unknown setting 'n_startup' for sampler 'tpe' \(allowed: .*n_startup_trials"),
-    ("tpe:seed=3", r"unknown setting 'seed'"),
-    ("tpe:n_startup_trials=2.5", r"sampler 'tpe' setting n_startup_trials=2.5: expected an integer"),
-    ("tpe:multivariate=false", r"bad setting for sampler 'tpe': ``group`` option can only be enabled when"),
-    ("tpe", r"sets nothing"),
-    ("tpee:x=1", r"unknown sampler 'tpee'"),
-    ("tpe:n_startup_trials", r"bad sampler setting 'n_startup_trials' \(write NAME:key=value"),
-])
+@pytest.mark.parametrize(
+    "text, message",
+    [
+        ("tpe:n_startup=5", r"unknown setting 'n_startup' for sampler 'tpe' \(allowed: .*n_startup_trials"),
+        ("tpe:seed=3", r"unknown setting 'seed'"),
+        ("tpe:n_startup_trials=2.5", r"sampler 'tpe' setting n_startup_trials=2.5: expected an integer"),
+        ("tpe:multivariate=false", r"bad setting for sampler 'tpe': ``group`` option can only be enabled when"),
+        ("tpe", r"sets nothing"),
+        ("tpee:x=1", r"unknown sampler 'tpee'"),
+        ("tpe:n_startup_trials", r"bad sampler setting 'n_startup_trials' \(write NAME:key=value"),
+    ],
+)
 def test_bad_sampler_options_say_what_is_allowed(text, message):
     with pytest.raises(UsageError, match=message):
         parse_sampler_option(text)

@@ -5,26 +5,38 @@ import optuna
 import pytest
 
 from pipeline.errors import UsageError
-from pipeline.storage import artifact_dir, open_storage, redact, report_dir, resolve_storage
+from pipeline.storage import Storage, artifact_dir, open_storage, redact, report_dir, resolve_storage
 
 
 def test_a_bare_path_means_an_sqlite_file(tmp_path):
-    assert resolve_storage(str(tmp_path / "a.db"), "s") == f"sqlite:///{tmp_path / 'a.db'}"
+    storage = resolve_storage(str(tmp_path / "a.db"), "s")
+    assert (
+        storage.url == f"sqlite:///{tmp_path / 'a.db'}"
+        and storage.kind == "sqlite"
+        and storage.file == tmp_path / "a.db"
+    )
 
 
 def test_the_default_is_one_file_per_study_under_runs(tmp_path, monkeypatch):
     monkeypatch.chdir(tmp_path)
-    assert resolve_storage(None, "digits_mlp") == "sqlite:///runs/digits_mlp.db"
+    storage = resolve_storage(None, "digits_mlp")
+    assert storage.url == "sqlite:///runs/digits_mlp.db" and storage.is_default_for("digits_mlp")
     assert (tmp_path / "runs").is_dir()
 
 
-@pytest.mark.parametrize("make, message", [
-    (lambda d: str(d / "missing" / "a.db"), "storage directory .*missing/ does not exist"),
-    (lambda d: "/sys/a.db", "cannot write in storage directory /sys/"),
-    (lambda d: (d / "notes.db").write_text("hello, not a database") and str(d / "notes.db"), "is not an SQLite database"),
-    (lambda d: str(d), "is a directory"),
-    (lambda d: "redis://localhost/0", "unknown storage scheme 'redis'"),
-])
+@pytest.mark.parametrize(
+    "make, message",
+    [
+        (lambda d: str(d / "missing" / "a.db"), "storage directory .*missing/ does not exist"),
+        (lambda d: "/sys/a.db", "cannot write in storage directory /sys/"),
+        (
+            lambda d: (d / "notes.db").write_text("hello, not a database") and str(d / "notes.db"),
+            "is not an SQLite database",
+        ),
+        (lambda d: str(d), "is a directory"),
+        (lambda d: "redis://localhost/0", "unknown storage scheme 'redis'"),
+    ],
+)
 def test_unusable_storage_is_refused_before_anything_is_written(tmp_path, make, message):
     with pytest.raises(UsageError, match=message):
         resolve_storage(make(tmp_path), "s")
@@ -63,3 +75,27 @@ def test_artifacts_and_reports_sit_beside_the_database(tmp_path):
     assert artifact_dir("sqlite://") is None  # in memory: no place beside it
     assert artifact_dir("postgresql://tuner:secret@db/optuna") == Path("runs/optuna-artifacts")
     assert report_dir("postgresql://tuner:secret@db/optuna") == Path("runs")
+
+
+@pytest.mark.parametrize(
+    "url, kind, file, heartbeat",
+    [
+        ("sqlite:///runs/x.db", "sqlite", Path("runs/x.db"), True),
+        ("journal:///runs/x.log", "journal", Path("runs/x.log"), False),
+        ("sqlite://", "memory", None, False),
+        ("postgresql://me:s3cret@db.local:5432/optuna", "postgresql", None, True),
+    ],
+)
+def test_a_storage_handle_knows_its_kind_file_heartbeat_and_places(url, kind, file, heartbeat):
+    storage = Storage(url)
+    assert (storage.kind, storage.file, storage.has_heartbeat) == (kind, file, heartbeat)
+    assert "s3cret" not in storage.display
+    if file is not None:
+        assert storage.report_path("digits_mlp") == file.with_suffix(".html")
+        assert storage.lock_file == file.with_name(file.name + ".gate")
+
+
+def test_a_storage_is_opened_once_per_process(tmp_path):
+    storage = Storage(f"sqlite:///{tmp_path / 'once.db'}")
+    assert storage.open() is storage.open() is Storage(storage.url).open()
+    assert storage.open(heartbeat=True) is not storage.open()  # a trial runner's storage beats; a reader's does not

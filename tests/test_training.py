@@ -24,7 +24,9 @@ def test_a_few_epochs_lower_the_validation_loss(tiny_data, optimizer, schedule):
     net = model()
     before, _ = evaluate(net, tiny_data.val)
     lr = 0.05 if optimizer == "sgd" else 3e-3
-    p = TrainingParams(lr=lr, batch_size=64, optimizer=optimizer, momentum=0.9 if optimizer == "sgd" else 0.0, schedule=schedule)
+    p = TrainingParams(
+        lr=lr, batch_size=64, optimizer=optimizer, momentum=0.9 if optimizer == "sgd" else 0.0, schedule=schedule
+    )
     results = list(fit(net, tiny_data, p, epochs=6, seed=0))
     assert [r.epoch for r in results] == list(range(6))
     assert results[-1].val_loss < before * 0.5

@@ -8,10 +8,19 @@ paired bottom line every view prints), importance, learning_curves.
 
 from pipeline.analysis.comparison import Analysis, analyze
 from pipeline.analysis.summary import best_per_study, best_trials, pruning_table, sampler_table
-from pipeline.analysis.trials import comparison_studies, load_tables, load_trials
+from pipeline.analysis.tables import comparison_studies, load_tables, load_trials
 from pipeline.analysis.verdict import Verdict, verdicts
 
 __all__ = [
-    "Analysis", "Verdict", "analyze", "best_per_study", "best_trials", "comparison_studies", "load_tables",
-    "load_trials", "pruning_table", "sampler_table", "verdicts",
+    "Analysis",
+    "Verdict",
+    "analyze",
+    "best_per_study",
+    "best_trials",
+    "comparison_studies",
+    "load_tables",
+    "load_trials",
+    "pruning_table",
+    "sampler_table",
+    "verdicts",
 ]

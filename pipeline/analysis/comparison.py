@@ -6,15 +6,14 @@ from dataclasses import dataclass
 
 import pandas as pd
 
-from pipeline.analysis import curves as anytime_curves
+from pipeline.analysis import anytime as anytime_curves
 from pipeline.analysis.importance import Importances, param_importances
 from pipeline.analysis.learning_curves import diagnoses, learning_curves
 from pipeline.analysis.regret import auc_summary, regret_auc
 from pipeline.analysis.stats import BASELINE, paired_tests, speedup
 from pipeline.analysis.summary import best_per_study, best_trials, pruning_table, sampler_table
-from pipeline.analysis.trials import Storage, load_tables, study_names
+from pipeline.analysis.tables import Storage, StorageHandle, load_tables, opened, study_names
 from pipeline.analysis.verdict import Verdict, paired_differences, verdicts
-from pipeline.storage import open_storage, redact
 
 
 @dataclass(frozen=True)
@@ -24,11 +23,11 @@ class Analysis:
     study: str
     baseline: str
     budget: int  # finished trials per study
-    studies: pd.DataFrame  # trials.load_tables: one row per Optuna study, with its settings
+    studies: pd.DataFrame  # tables.load_tables: one row per Optuna study, with its settings
     trials: pd.DataFrame  # trials.load_trials
-    epochs: pd.DataFrame  # trials.load_tables: one row per trial and epoch
-    curves: pd.DataFrame  # curves.best_so_far
-    anytime: pd.DataFrame  # curves.anytime
+    epochs: pd.DataFrame  # tables.load_tables: one row per trial and epoch
+    curves: pd.DataFrame  # anytime.best_so_far
+    anytime: pd.DataFrame  # anytime.anytime
     best: pd.DataFrame  # summary.best_per_study
     table: pd.DataFrame  # summary.sampler_table
     tests: pd.DataFrame  # stats.paired_tests
@@ -42,6 +41,7 @@ class Analysis:
     learning: pd.DataFrame  # learning_curves.learning_curves
     diagnoses: pd.DataFrame  # learning_curves.diagnoses
     notes: list[str]  # what the data could not support, in words
+    handles: dict  # tables.load_tables: the Optuna studies by name, as loaded (notes write to them)
     verdicts: list[Verdict]  # verdict.verdicts: one per sampler against the baseline
 
     @property
@@ -67,8 +67,10 @@ def analyze(
     ``names`` restricts it to those Optuna studies; by default every study whose ``study`` user attr is
     ``study``. A storage without any raises ``UsageError``.
     """
-    where = redact(storage) if isinstance(storage, str) else "this storage"
-    storage = open_storage(storage) if isinstance(storage, str) else storage
+    if isinstance(storage, str):
+        storage = StorageHandle(storage)
+    where = storage.display if isinstance(storage, StorageHandle) else "this storage"
+    storage = opened(storage)
     names = names if names is not None else study_names(storage, study, where=where)
     tables = load_tables(storage, names)
     trials = tables.trials
@@ -81,15 +83,30 @@ def analyze(
     gains = speedup(curves, baseline=baseline)
     auc = regret_auc(aligned, budget=budget)
     learning = learning_curves(best, tables.epochs)
-    importances = param_importances(storage, names, evaluator=importance)
+    importances = param_importances(storage, names, evaluator=importance, loaded=tables.handles)
     several = best.sampler.nunique() > 1
     return Analysis(
-        study=study, baseline=baseline, budget=budget, studies=tables.studies, trials=trials, epochs=tables.epochs,
-        curves=curves, anytime=anytime, best=best, table=sampler_table(best), tests=tests,
-        paired=paired_differences(aligned, baseline=baseline, budget=budget), speedup=gains,
-        best_trials=best_trials(trials), auc=auc,
-        auc_summary=auc_summary(auc), pruning=pruning_table(best, trials), importances=importances,
-        learning=learning, diagnoses=diagnoses(learning),
+        study=study,
+        baseline=baseline,
+        budget=budget,
+        studies=tables.studies,
+        trials=trials,
+        epochs=tables.epochs,
+        curves=curves,
+        anytime=anytime,
+        best=best,
+        table=sampler_table(best),
+        tests=tests,
+        paired=paired_differences(aligned, baseline=baseline, budget=budget),
+        speedup=gains,
+        best_trials=best_trials(trials),
+        auc=auc,
+        auc_summary=auc_summary(auc),
+        pruning=pruning_table(best, trials),
+        importances=importances,
+        learning=learning,
+        diagnoses=diagnoses(learning),
+        handles=tables.handles,
         notes=coverage_notes(trials, best, budget=budget) + stats_notes(tests) + importances.notes,
         verdicts=verdicts(trials, baseline=baseline, budget=budget, speedups=gains) if several else [],
     )
@@ -110,8 +127,10 @@ def coverage_notes(trials: pd.DataFrame, best: pd.DataFrame, *, budget: int) -> 
         if row.finished < budget:
             notes.append(f"{row.sampler} seed {row.seed}: {row.finished} of {budget} trials finished")
     seeds = best.dropna(subset=["best_value"]).groupby("sampler").seed.nunique()
-    notes += [f"{s}: one seed with results: no confidence interval, and no test can be significant"
-              for s in seeds[seeds == 1].index]
+    notes += [
+        f"{s}: one seed with results: no confidence interval, and no test can be significant"
+        for s in seeds[seeds == 1].index
+    ]
     return notes
 
 

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 import optuna
 import pandas as pd
 
-from pipeline.analysis.trials import Storage
+from pipeline.analysis.tables import Storage, opened
 from pipeline.errors import choices_error
 
 EVALUATORS = ("ped-anova", "fanova")  # PED-ANOVA: Optuna 5's default, numpy only; fANOVA: scikit-learn
@@ -37,12 +37,20 @@ def make_evaluator(name: str, *, seed: int = 0) -> optuna.importance.BaseImporta
     raise choices_error("importance evaluator", name, EVALUATORS)
 
 
-def param_importances(storage: Storage, study_names: list[str], *, evaluator: str = "ped-anova") -> Importances:
-    """Importances of every named study's parameters, and their summary per sampler over seeds."""
+def param_importances(
+    storage: Storage,
+    study_names: list[str],
+    *,
+    evaluator: str = "ped-anova",
+    loaded: dict[str, optuna.Study] | None = None,
+) -> Importances:
+    """Importances of every named study's parameters, and their summary per sampler over seeds.
+
+    ``loaded``: the studies already loaded by name (``Tables.handles``), so none is loaded twice."""
     make_evaluator(evaluator)  # refuse an unknown name before any work
     rows, notes = [], []
     for name in study_names:
-        study = optuna.load_study(study_name=name, storage=storage)
+        study = (loaded or {}).get(name) or optuna.load_study(study_name=name, storage=opened(storage))
         sampler, seed = study.user_attrs.get("sampler"), study.user_attrs.get("seed")
         complete = len(study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,)))
         if complete < MIN_COMPLETE:

@@ -112,6 +112,15 @@ def diagnoses(curves: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (sampler, seed, number), trial in curves.groupby(["sampler", "seed", "number"], sort=True):
         label, text = diagnose(list(trial.train_loss), list(trial.val_loss))
-        rows.append({"sampler": sampler, "seed": seed, "number": number, "value": trial.value.iloc[0],
-                     "epochs": len(trial), "diagnosis": label, "explanation": text})
+        rows.append(
+            {
+                "sampler": sampler,
+                "seed": seed,
+                "number": number,
+                "value": trial.value.iloc[0],
+                "epochs": len(trial),
+                "diagnosis": label,
+                "explanation": text,
+            }
+        )
     return pd.DataFrame(rows, columns=DIAGNOSIS_COLUMNS)

@@ -10,11 +10,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from pipeline.analysis.curves import aggregate
+from pipeline.analysis.anytime import aggregate
 
 
 def normalized_regret(aligned_trials: pd.DataFrame, *, budget: int) -> pd.DataFrame:
-    """:func:`~pipeline.analysis.curves.align` (``trial`` axis) rescaled to regret in [0, 1], rows 1..budget.
+    """:func:`~pipeline.analysis.anytime.align` (``trial`` axis) rescaled to regret in [0, 1], rows 1..budget.
 
     Before an arm's first complete trial its regret is 1 (it has nothing yet); an arm that never completed
     a trial stays at 1. When every value is the same, regret is 0 wherever there is a value.

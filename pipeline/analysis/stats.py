@@ -12,16 +12,37 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.analysis.curves import AXES, align
+from pipeline.analysis.anytime import AXES, align
 
 BASELINE = "random"  # the sampler every other one is measured against, unless a command says otherwise
 FRACTIONS = (0.25, 0.5, 1.0)
 TEST_COLUMNS = [
-    "sampler", "baseline", "fraction", "trial", "n_pairs", "wins", "ties", "losses",
-    "median_difference", "statistic", "p_value", "smallest_p", "note",
+    "sampler",
+    "baseline",
+    "fraction",
+    "trial",
+    "n_pairs",
+    "wins",
+    "ties",
+    "losses",
+    "median_difference",
+    "statistic",
+    "p_value",
+    "smallest_p",
+    "note",
 ]
 SPEEDUP_COLUMNS = [
-    "sampler", "baseline", "axis", "seeds", "target", "needed", "baseline_needed", "speedup", "ci_low", "ci_high", "reached",
+    "sampler",
+    "baseline",
+    "axis",
+    "seeds",
+    "target",
+    "needed",
+    "baseline_needed",
+    "speedup",
+    "ci_low",
+    "ci_high",
+    "reached",
 ]
 
 
@@ -41,7 +62,7 @@ def paired_tests(
 ) -> pd.DataFrame:
     """Each sampler against ``baseline`` at fractions of the trial budget, on seeds where both have a result.
 
-    ``aligned_trials`` is :func:`~pipeline.analysis.curves.align` on the ``trial`` axis. At fraction f the
+    ``aligned_trials`` is :func:`~pipeline.analysis.anytime.align` on the ``trial`` axis. At fraction f the
     arms are compared after ``ceil(f × budget)`` finished trials. ``median_difference`` is the median of
     (sampler − baseline) best values: negative means the sampler found lower losses. The Wilcoxon
     signed-rank test is two-sided and drops tied seeds; ``smallest_p`` is the lowest p its exact form can
@@ -57,8 +78,15 @@ def paired_tests(
         at = reached.iloc[-1] if len(reached) else pd.Series(np.nan, index=aligned_trials.columns)
         for sampler in (s for s in samplers if s != baseline):
             pairs = pd.DataFrame({"ours": at[sampler], "theirs": at[baseline]}).dropna()
-            rows.append({"sampler": sampler, "baseline": baseline, "fraction": fraction, "trial": trial,
-                         **compare_pairs(pairs.ours, pairs.theirs)})
+            rows.append(
+                {
+                    "sampler": sampler,
+                    "baseline": baseline,
+                    "fraction": fraction,
+                    "trial": trial,
+                    **compare_pairs(pairs.ours, pairs.theirs),
+                }
+            )
     return pd.DataFrame(rows, columns=TEST_COLUMNS)
 
 
@@ -66,8 +94,17 @@ def compare_pairs(ours: pd.Series, theirs: pd.Series) -> dict:
     """Counts, median difference and the Wilcoxon test for paired results; degenerate cases say why."""
     wins, ties, losses = paired_counts(ours, theirs)
     n = len(ours)
-    result = {"n_pairs": n, "wins": wins, "ties": ties, "losses": losses, "median_difference": np.nan,
-              "statistic": np.nan, "p_value": np.nan, "smallest_p": np.nan, "note": ""}
+    result = {
+        "n_pairs": n,
+        "wins": wins,
+        "ties": ties,
+        "losses": losses,
+        "median_difference": np.nan,
+        "statistic": np.nan,
+        "p_value": np.nan,
+        "smallest_p": np.nan,
+        "note": "",
+    }
     if n == 0:
         return {**result, "note": "no seed where both arms have a complete trial"}
     result["median_difference"] = float(np.median(ours.to_numpy(float) - theirs.to_numpy(float)))
@@ -125,11 +162,21 @@ def speedup(curves: pd.DataFrame, *, baseline: str = BASELINE, resamples: int = 
             ratios = np.concatenate(ratios) if len(seeds) > 1 else np.array([np.nan])
             reached = bool(np.isfinite(other_at[0]))
             low, high = np.quantile(ratios, [0.025, 0.975]) if len(seeds) > 1 else (np.nan, np.nan)
-            rows.append({"sampler": sampler, "baseline": baseline, "axis": axis, "seeds": len(seeds),
-                         "target": float(target[0]), "needed": float(other_at[0]),
-                         "baseline_needed": float(base_at[0]),
-                         "speedup": float(base_at[0] / other_at[0]) if reached else np.nan,
-                         "ci_low": float(low), "ci_high": float(high), "reached": reached})
+            rows.append(
+                {
+                    "sampler": sampler,
+                    "baseline": baseline,
+                    "axis": axis,
+                    "seeds": len(seeds),
+                    "target": float(target[0]),
+                    "needed": float(other_at[0]),
+                    "baseline_needed": float(base_at[0]),
+                    "speedup": float(base_at[0] / other_at[0]) if reached else np.nan,
+                    "ci_low": float(low),
+                    "ci_high": float(high),
+                    "reached": reached,
+                }
+            )
     return pd.DataFrame(rows, columns=SPEEDUP_COLUMNS)
 
 

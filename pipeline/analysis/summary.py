@@ -8,10 +8,19 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from pipeline.trial_states import FINISHED_NAMES
 
 BEST_COLUMNS = [
-    "sampler", "seed", "best_value", "best_val_accuracy", "best_number", "finished", "pruned",
-    "pruned_fraction", "epochs_run", "wall_seconds",
+    "sampler",
+    "seed",
+    "best_value",
+    "best_val_accuracy",
+    "best_number",
+    "finished",
+    "pruned",
+    "pruned_fraction",
+    "epochs_run",
+    "wall_seconds",
 ]
 
 
@@ -20,7 +29,7 @@ def best_per_study(trials: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for (sampler, seed), group in trials.groupby(["sampler", "seed"], sort=True):
         complete = group[group.state == "COMPLETE"]
-        finished = group[group.state.isin(["COMPLETE", "PRUNED"])]
+        finished = group[group.state.isin(FINISHED_NAMES)]
         best = complete.loc[complete.value.idxmin()] if len(complete) else None
         rows.append(
             {
@@ -68,8 +77,11 @@ def pruning_table(best: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     per_seed = best.join(max_epochs, on=["sampler", "seed"])
     per_seed["no_pruning_epochs"] = per_seed.finished * per_seed.max_epochs
     table = per_seed.groupby("sampler", sort=True).agg(
-        seeds=("seed", "nunique"), finished=("finished", "sum"), pruned=("pruned", "sum"),
-        epochs_run=("epochs_run", "sum"), no_pruning_epochs=("no_pruning_epochs", "sum"),
+        seeds=("seed", "nunique"),
+        finished=("finished", "sum"),
+        pruned=("pruned", "sum"),
+        epochs_run=("epochs_run", "sum"),
+        no_pruning_epochs=("no_pruning_epochs", "sum"),
     )
     table["pruned_fraction"] = table.pruned / table.finished.where(table.finished > 0)
     table["epochs_saved"] = 1 - table.epochs_run / table.no_pruning_epochs.where(table.no_pruning_epochs > 0)
@@ -84,11 +96,18 @@ def best_trials(trials: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for sampler, group in complete.groupby("sampler", sort=True):
         best = group.loc[group.value.idxmin()]
-        rows.append({
-            "sampler": sampler, "study_name": best.study_name, "seed": best.seed, "number": int(best.number),
-            "value": float(best.value), "val_accuracy": best.val_accuracy, "epochs_run": best.epochs_run,
-            "params": {c.removeprefix("params_"): _plain(best[c]) for c in params if not _missing(best[c])},
-        })
+        rows.append(
+            {
+                "sampler": sampler,
+                "study_name": best.study_name,
+                "seed": best.seed,
+                "number": int(best.number),
+                "value": float(best.value),
+                "val_accuracy": best.val_accuracy,
+                "epochs_run": best.epochs_run,
+                "params": {c.removeprefix("params_"): _plain(best[c]) for c in params if not _missing(best[c])},
+            }
+        )
     return pd.DataFrame(rows, columns=BEST_TRIAL_COLUMNS)
 
 

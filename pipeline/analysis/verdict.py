@@ -19,8 +19,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from pipeline.analysis.curves import align, best_so_far
+from pipeline.analysis.anytime import align, best_so_far
 from pipeline.analysis.stats import compare_pairs, count, paired_table, speedup
+from pipeline.trial_states import FINISHED_NAMES
 
 ALPHA = 0.05
 POWER = 0.8
@@ -57,8 +58,10 @@ class Verdict:
         return self.text
 
 
-def verdicts(trials: pd.DataFrame, *, baseline: str, budget: int, speedups: pd.DataFrame | None = None) -> list[Verdict]:
-    """A :class:`Verdict` per sampler other than ``baseline``, from :func:`~pipeline.analysis.trials.load_trials`.
+def verdicts(
+    trials: pd.DataFrame, *, baseline: str, budget: int, speedups: pd.DataFrame | None = None
+) -> list[Verdict]:
+    """A :class:`Verdict` per sampler other than ``baseline``, from :func:`~pipeline.analysis.tables.load_trials`.
 
     ``speedups`` is :func:`~pipeline.analysis.stats.speedup` of the same trials when already computed.
     """
@@ -86,8 +89,11 @@ def paired_differences(aligned_trials: pd.DataFrame, *, baseline: str, budget: i
     frames = []
     for sampler in (s for s in samplers if s != baseline and baseline in samplers):
         pairs = paired_table(aligned_trials, sampler=sampler, baseline=baseline, budget=budget)
-        frames.append(pairs.rename(columns={sampler: "best", baseline: "baseline_best"}).assign(
-            sampler=sampler, baseline=baseline))
+        frames.append(
+            pairs.rename(columns={sampler: "best", baseline: "baseline_best"}).assign(
+                sampler=sampler, baseline=baseline
+            )
+        )
     return pd.concat(frames, ignore_index=True)[columns] if frames else pd.DataFrame(columns=columns)
 
 
@@ -101,39 +107,81 @@ def one_verdict(
     identical = identical_arms(trials, sampler, baseline)
     needed = None if identical or result["p_value"] < ALPHA else seeds_needed(differences)
     fields = dict(
-        sampler=sampler, baseline=baseline, n_pairs=result["n_pairs"], wins=result["wins"], ties=result["ties"],
-        losses=result["losses"], median_difference=result["median_difference"], ci_low=low, ci_high=high,
-        p_value=result["p_value"], smallest_p=result["smallest_p"], identical=identical, seeds_needed=needed,
+        sampler=sampler,
+        baseline=baseline,
+        n_pairs=result["n_pairs"],
+        wins=result["wins"],
+        ties=result["ties"],
+        losses=result["losses"],
+        median_difference=result["median_difference"],
+        ci_low=low,
+        ci_high=high,
+        p_value=result["p_value"],
+        smallest_p=result["smallest_p"],
+        identical=identical,
+        seeds_needed=needed,
     )
     bottom = bottom_line(**fields)
-    details = [] if identical or not result["n_pairs"] else detail_phrases(
-        pairs, speedups[(speedups.sampler == sampler) & (speedups.axis == "trial")], budget=budget, **fields
+    details = (
+        []
+        if identical or not result["n_pairs"]
+        else detail_phrases(
+            pairs, speedups[(speedups.sampler == sampler) & (speedups.axis == "trial")], budget=budget, **fields
+        )
     )
     return Verdict(**fields, bottom_line=bottom, text="; ".join([bottom, *details]))
 
 
-def bottom_line(*, sampler: str, baseline: str, n_pairs: int, wins: int, ties: int, losses: int, p_value: float,
-                identical: bool, **_) -> str:
+def bottom_line(
+    *,
+    sampler: str,
+    baseline: str,
+    n_pairs: int,
+    wins: int,
+    ties: int,
+    losses: int,
+    p_value: float,
+    identical: bool,
+    **_,
+) -> str:
     """``tpe vs random: better on 9 of 10 seeds, Wilcoxon p = 0.006`` and the like: the paired result in words."""
     who = f"{sampler} vs {baseline}"
     if n_pairs == 0:
         return f"{who}: no seed where both completed a trial, nothing to compare"
     seeds = count(n_pairs, "seed")
     if identical:
-        return (f"{who}: tied by design, identical trials on all {seeds} ({sampler} never sampled differently, "
-                f"e.g. TPE still in its random startup trials); no speedup")
+        return (
+            f"{who}: tied by design, identical trials on all {seeds} ({sampler} never sampled differently, "
+            f"e.g. TPE still in its random startup trials); no speedup"
+        )
     if np.isnan(p_value):
         return f"{who}: no difference, every one of the {seeds} tied"
     if p_value < ALPHA:
         better = wins > losses
-        return f"{who}: {'better' if better else 'worse'} on {wins if better else losses} of {seeds}, Wilcoxon p = {p_value:.2g}"
-    return (f"{who}: no significant difference at {seeds} (lower best validation loss on {wins}, higher on "
-            f"{losses}, tied on {ties}; Wilcoxon p = {p_value:.2g})")
+        side, n = ("better", wins) if better else ("worse", losses)
+        return f"{who}: {side} on {n} of {seeds}, Wilcoxon p = {p_value:.2g}"
+    return (
+        f"{who}: no significant difference at {seeds} (lower best validation loss on {wins}, higher on "
+        f"{losses}, tied on {ties}; Wilcoxon p = {p_value:.2g})"
+    )
 
 
-def detail_phrases(pairs: pd.DataFrame, trial_speedup: pd.DataFrame, *, budget: int, sampler: str, baseline: str,
-                   median_difference: float, ci_low: float, ci_high: float, smallest_p: float,
-                   seeds_needed: int | None, ties: int, n_pairs: int, **_) -> list[str]:
+def detail_phrases(
+    pairs: pd.DataFrame,
+    trial_speedup: pd.DataFrame,
+    *,
+    budget: int,
+    sampler: str,
+    baseline: str,
+    median_difference: float,
+    ci_low: float,
+    ci_high: float,
+    smallest_p: float,
+    seeds_needed: int | None,
+    ties: int,
+    n_pairs: int,
+    **_,
+) -> list[str]:
     reference = float(pairs[baseline].median())
     relative = f" ({median_difference / abs(reference):+.1%} of {baseline}'s median best)" if reference else ""
     interval = f" [95% CI {signed(ci_low)} to {signed(ci_high)}]" if np.isfinite(ci_low) else ""
@@ -160,8 +208,10 @@ def speedup_phrase(row: pd.DataFrame, *, sampler: str, baseline: str, budget: in
         return f"{sampler}'s median best-so-far never reached {target} within {budget} trials"
     low = "not reached" if r.ci_low == 0 else f"{r.ci_low:.2g}×"
     interval = f" [95% CI {low} to {r.ci_high:.2g}×]" if np.isfinite(r.ci_high) else ""
-    return (f"median best-so-far reached {target} after {r.needed:.0f} trials for {sampler}, "
-            f"{r.baseline_needed:.0f} for {baseline}: {r.speedup:.2g}× as fast{interval}")
+    return (
+        f"median best-so-far reached {target} after {r.needed:.0f} trials for {sampler}, "
+        f"{r.baseline_needed:.0f} for {baseline}: {r.speedup:.2g}× as fast{interval}"
+    )
 
 
 def median_ci(differences: np.ndarray, *, rng: int = 0) -> tuple[float, float]:
@@ -196,7 +246,7 @@ def seeds_needed(differences: np.ndarray) -> int | None:
 
 def identical_arms(trials: pd.DataFrame, sampler: str, baseline: str) -> bool:
     """Whether, on every seed both ran, the two arms' finished trials had the same parameters and results."""
-    finished = trials[trials.state.isin(["COMPLETE", "PRUNED"])]
+    finished = trials[trials.state.isin(FINISHED_NAMES)]
     columns = ["number", "state", "value", *sorted(c for c in trials.columns if c.startswith("params_"))]
     ours, theirs = finished[finished.sampler == sampler], finished[finished.sampler == baseline]
     seeds = sorted(set(ours.seed) & set(theirs.seed))

@@ -17,53 +17,64 @@ import pandas as pd
 from optuna_dashboard import get_note, save_note
 
 from pipeline import analysis
-from pipeline.storage import default_report_path
-
 from pipeline.analysis.stats import BASELINE
-FINISHED = ("COMPLETE", "PRUNED")
+from pipeline.storage import Storage
+from pipeline.trial_states import FINISHED_NAMES
 
 
-def write_notes(
-    storage: optuna.storages.BaseStorage,
-    url: str,
-    study: str | None = None,
-    *,
-    verdicts: list[analysis.Verdict] | None = None,
-) -> int:
-    """Write the note of every Optuna study of study script ``study`` (of every script when None).
-
-    ``url`` is the storage's URL, which says where the HTML report would be. Once the comparison has
-    finished, each note carries the verdict: ``verdicts`` when the caller has computed them (the terminal
-    printed those), else :func:`analysis.verdicts` of the same trials. Returns how many notes changed.
-    """
+def write_notes(storage: Storage | str, study: str | None = None) -> int:
+    """Write the note of every Optuna study of study script ``study`` (of every script when None), from
+    what the storage holds; the verdict is :func:`analysis.verdicts` of the same trials. Returns how many
+    notes changed (unchanged notes are not rewritten)."""
+    storage = storage if isinstance(storage, Storage) else Storage(storage)
+    opened = storage.open()
     if study is None:
-        summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
+        summaries = optuna.get_all_study_summaries(opened, include_best_trial=False)
         scripts = sorted({s.user_attrs["study"] for s in summaries if "study" in s.user_attrs})
     changed = 0
     for script in [study] if study is not None else scripts:
-        members = analysis.comparison_studies(storage, script)
-        trials = analysis.load_trials(storage, [s.study_name for s in members])
-        done = finished_budget(members, trials)
-        best = analysis.best_per_study(trials) if done else None
-        found = verdicts
-        if done and found is None:
-            budget = int(trials.budget.max()) if trials.budget.notna().any() else 0
-            found = analysis.verdicts(trials, baseline=BASELINE, budget=budget)
-        report = default_report_path(url, script)  # what the report command writes
-        for summary in members:
-            body = study_note(summary.user_attrs, best=best, verdicts=found or [],
-                              report=report.name if report.is_file() else None)
-            handle = optuna.load_study(study_name=summary.study_name, storage=storage)
-            if get_note(handle) != body:
-                save_note(handle, body)
-                changed += 1
+        names = [s.study_name for s in analysis.comparison_studies(opened, script)]
+        tables = analysis.load_tables(opened, names)
+        changed += _write(storage, script, tables.handles, tables.trials, verdicts=None)
     return changed
 
 
-def finished_budget(members: list[optuna.study.StudySummary], trials: pd.DataFrame) -> bool:
+def write_analysis_notes(result: analysis.Analysis, storage: Storage) -> int:
+    """The notes of the studies ``result`` analyzed, with its verdict: the text the terminal printed.
+    Uses the studies the analysis loaded, so nothing is loaded again."""
+    return _write(storage, result.study, result.handles, result.trials, verdicts=result.verdicts)
+
+
+def _write(
+    storage: Storage,
+    script: str,
+    handles: dict[str, optuna.Study],
+    trials: pd.DataFrame,
+    *,
+    verdicts: list[analysis.Verdict] | None,
+) -> int:
+    attrs = {name: study.user_attrs for name, study in handles.items()}
+    done = finished_budget(attrs, trials)
+    best = analysis.best_per_study(trials) if done else None
+    if done and verdicts is None:
+        budget = int(trials.budget.max()) if trials.budget.notna().any() else 0
+        verdicts = analysis.verdicts(trials, baseline=BASELINE, budget=budget)
+    report = storage.report_path(script)  # what the report command writes
+    changed = 0
+    for name, study in handles.items():
+        body = study_note(
+            attrs[name], best=best, verdicts=verdicts or [], report=report.name if report.is_file() else None
+        )
+        if get_note(study) != body:
+            save_note(study, body)
+            changed += 1
+    return changed
+
+
+def finished_budget(attrs: dict[str, dict], trials: pd.DataFrame) -> bool:
     """Whether every study has as many finished (complete + pruned) trials as its stored budget."""
-    finished = trials[trials.state.isin(FINISHED)].groupby("study_name").size()
-    return all(finished.get(s.study_name, 0) >= s.user_attrs.get("trials", 0) for s in members)
+    finished = trials[trials.state.isin(FINISHED_NAMES)].groupby("study_name").size()
+    return all(finished.get(name, 0) >= a.get("trials", 0) for name, a in attrs.items())
 
 
 def study_note(
@@ -122,7 +133,8 @@ def verdict_lines(sampler: str, seed: int, best: pd.DataFrame | None, verdicts: 
     lines = [f"- {v.text}" for v in verdicts if sampler in (v.baseline, v.sampler)]
     this_seed = best[best.seed == seed].sort_values("best_value")
     values = ", ".join(
-        f"{r.sampler} {r.best_value:.4g}" + (" (this study)" if r.sampler == sampler else "") for r in this_seed.itertuples()
+        f"{r.sampler} {r.best_value:.4g}" + (" (this study)" if r.sampler == sampler else "")
+        for r in this_seed.itertuples()
     )
     return lines + [f"- Best validation loss on seed {seed}: {values}."]
 

@@ -19,9 +19,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 import optuna_dashboard
 
 from pipeline.dashboard.notes import write_notes
-from pipeline.dashboard.trials import artifact_store
+from pipeline.dashboard.trial_views import artifact_store
 from pipeline.errors import UsageError
-from pipeline.storage import open_storage, redact, report_dir, storage_file
+from pipeline.storage import Storage
 
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080
 REPORT_NAME = re.compile(r"[\w.-]+\.html")  # one file name, no path: nothing outside the report folder
@@ -40,33 +40,40 @@ def is_loopback(host: str) -> bool:
     return bool(addresses) and all(ipaddress.ip_address(a.split("%")[0]).is_loopback for a in addresses)
 
 
-def exposure_warning(host: str, port: int, url: str) -> str:
+def exposure_warning(host: str, port: int, where: str) -> str:
+    """``where``: the storage as displayed (password masked)."""
     return (
         f"WARNING: listening on {host}, which is not a loopback address. optuna-dashboard has no authentication:\n"
         f"WARNING: anyone who can reach this machine on port {port} can read, rename and delete every study in\n"
-        f"WARNING: {redact(url)}. Prefer the default --host {DEFAULT_HOST} and an SSH tunnel (ssh -L {port}:127.0.0.1:{port})."
+        f"WARNING: {where}. Prefer the default --host {DEFAULT_HOST} and an SSH tunnel (ssh -L "
+        f"{port}:127.0.0.1:{port})."
     )
 
 
-def serve(url: str, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, on_listening: Callable[[str], None]) -> None:
+def serve(
+    storage: Storage, *, host: str = DEFAULT_HOST, port: int = DEFAULT_PORT, on_listening: Callable[[str], None]
+) -> None:
     """Serve the dashboard on ``url`` until Ctrl-C or SIGTERM (raised here as ``KeyboardInterrupt``).
 
     The study notes are refreshed first, so a verdict or report made since the last run shows up.
     ``on_listening`` gets the dashboard's address once the socket is bound (``port=0`` picks a free one).
     """
-    path = storage_file(url)
-    if url.startswith("sqlite") and (path is None or not path.is_file()):
-        raise UsageError(f"no study database at {path or redact(url)} (run 'tune compare STUDY' first, or pass --storage)")
-    storage = open_storage(url)
-    write_notes(storage, url)
-    app = optuna_dashboard.wsgi(storage, artifact_store=artifact_store(url))
+    if storage.kind in ("sqlite", "memory") and (storage.file is None or not storage.file.is_file()):
+        raise UsageError(
+            f"no study database at {storage.file or storage.display} (run 'tune compare STUDY' first, "
+            "or pass --storage)"
+        )
+    write_notes(storage)
+    app = optuna_dashboard.wsgi(storage.open(), artifact_store=artifact_store(storage))
     if not is_loopback(host):
-        print(exposure_warning(host, port, url), file=sys.stderr, flush=True)
+        print(exposure_warning(host, port, storage.display), file=sys.stderr, flush=True)
     server_class = _Server6 if ":" in host else _Server
     try:
-        httpd = make_server(host, port, with_reports(app, report_dir(url)), server_class, _QuietHandler)
+        httpd = make_server(host, port, with_reports(app, storage.report_dir), server_class, _QuietHandler)
     except OSError as exc:
-        raise UsageError(f"cannot listen on {host}:{port}: {exc.strerror or exc} (pass another --port or --host)") from None
+        raise UsageError(
+            f"cannot listen on {host}:{port}: {exc.strerror or exc} (pass another --port or --host)"
+        ) from None
     # `kill PID` stops as cleanly as Ctrl-C; SIGINT too when a shell started us in the background, ignoring it.
     previous = {sig: signal.signal(sig, _interrupt) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:

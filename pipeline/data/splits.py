@@ -45,7 +45,9 @@ def make_splits(raw: RawData, *, seed: int, val_fraction: float, device: torch.d
     std = train_x.std(dim=(0, 2, 3)).clamp_min(1e-6)
     return Splits(
         train=_to_split(train_x, raw.train_y[torch.from_numpy(train_idx)], mean, std, device),
-        val=_to_split(raw.train_x[torch.from_numpy(val_idx)], raw.train_y[torch.from_numpy(val_idx)], mean, std, device),
+        val=_to_split(
+            raw.train_x[torch.from_numpy(val_idx)], raw.train_y[torch.from_numpy(val_idx)], mean, std, device
+        ),
         input_shape=tuple(raw.train_x.shape[1:]),
         n_classes=raw.n_classes,
         mean=mean,

@@ -26,7 +26,7 @@ class MLP(nn.Sequential):
         assert len(rates) == len(hidden), "one dropout rate per hidden layer"
         layers: list[nn.Module] = [nn.Flatten()]
         width_in = in_features
-        for width, rate in zip(hidden, rates):
+        for width, rate in zip(hidden, rates, strict=True):
             layers += [nn.Linear(width_in, width), activation(act), nn.Dropout(rate)]
             width_in = width
         layers.append(nn.Linear(width_in, n_classes))

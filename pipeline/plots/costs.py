@@ -16,16 +16,27 @@ def pruning_figure(pruning: pd.DataFrame) -> go.Figure:
     if pruning.empty or not pruning.finished.sum():
         return empty_figure("No finished trial yet: nothing pruned or trained")
     fig = go.Figure()
-    fig.add_bar(x=pruning.sampler, y=pruning.no_pruning_epochs, name="without pruning (finished trials × epochs)",
-                marker={"color": "lightgrey"})
-    shares = zip(pruning.pruned_fraction, pruning.epochs_saved)
+    fig.add_bar(
+        x=pruning.sampler,
+        y=pruning.no_pruning_epochs,
+        name="without pruning (finished trials × epochs)",
+        marker={"color": "lightgrey"},
+    )
+    shares = zip(pruning.pruned_fraction, pruning.epochs_saved, strict=True)
     labels = [f"{pruned:.0%} of trials pruned, {saved:.0%} of epochs saved" for pruned, saved in shares]
     samplers = list(pruning.sampler)
-    fig.add_bar(x=pruning.sampler, y=pruning.epochs_run, name="trained", text=labels, textposition="outside",
-                marker={"color": [sampler_color(s, samplers) for s in samplers]})
+    fig.add_bar(
+        x=pruning.sampler,
+        y=pruning.epochs_run,
+        name="trained",
+        text=labels,
+        textposition="outside",
+        marker={"color": [sampler_color(s, samplers) for s in samplers]},
+    )
     fig.update_layout(barmode="group")
-    return layout(fig, title="Epochs trained, all seeds together, against the budget without pruning", x="sampler",
-                  y="epochs")
+    return layout(
+        fig, title="Epochs trained, all seeds together, against the budget without pruning", x="sampler", y="epochs"
+    )
 
 
 def importance_figure(summary: pd.DataFrame, *, evaluator: str = "ped-anova") -> go.Figure:
@@ -40,11 +51,25 @@ def importance_figure(summary: pd.DataFrame, *, evaluator: str = "ped-anova") ->
     fig = go.Figure()
     for sampler in samplers:
         rows = summary[summary.sampler == sampler].set_index("param").reindex(order)
-        fig.add_bar(y=rows.index, x=rows["mean"], orientation="h", name=sampler,
-                    marker={"color": sampler_color(sampler, samplers)}, customdata=rows.n_seeds,
-                    error_x={"type": "data", "symmetric": False, "array": rows.high - rows["mean"],
-                             "arrayminus": rows["mean"] - rows.low},
-                    hovertemplate="%{y}: %{x:.3f} (mean of %{customdata} seeds)<extra>" + sampler + "</extra>")
+        fig.add_bar(
+            y=rows.index,
+            x=rows["mean"],
+            orientation="h",
+            name=sampler,
+            marker={"color": sampler_color(sampler, samplers)},
+            customdata=rows.n_seeds,
+            error_x={
+                "type": "data",
+                "symmetric": False,
+                "array": rows.high - rows["mean"],
+                "arrayminus": rows["mean"] - rows.low,
+            },
+            hovertemplate="%{y}: %{x:.3f} (mean of %{customdata} seeds)<extra>" + sampler + "</extra>",
+        )
     fig.update_layout(barmode="group", height=max(320, 60 + 28 * len(order) * len(samplers)))
-    return layout(fig, title=f"Parameter importance ({evaluator}, normalized per study; whiskers: seed range)",
-                  x="importance", y="parameter")
+    return layout(
+        fig,
+        title=f"Parameter importance ({evaluator}, normalized per study; whiskers: seed range)",
+        x="importance",
+        y="parameter",
+    )

@@ -15,7 +15,7 @@ def intermediate_values_figure(epochs: pd.DataFrame) -> go.Figure:
     """Validation loss after each epoch for every trial, one panel per sampler, coloured by how the trial
     ended: pruned trials stop early, and the pruner's decisions show where their lines end.
 
-    ``epochs`` is the per-epoch table of :func:`~pipeline.analysis.trials.load_tables`.
+    ``epochs`` is the per-epoch table of :func:`~pipeline.analysis.tables.load_tables`.
     """
     if epochs.empty:
         return empty_figure("No trial has reported an epoch yet")
@@ -29,10 +29,19 @@ def intermediate_values_figure(epochs: pd.DataFrame) -> go.Figure:
                 ys += [*trial.val_loss, None]
                 text += [f"seed {seed}, trial {number}"] * len(trial) + [None]
             count = group.groupby(["seed", "number"]).ngroups
-            fig.add_scatter(x=xs, y=ys, text=text, mode="lines+markers", marker={"size": 3}, opacity=0.6,
-                            line={"color": STATE_COLORS.get(state, "#8c564b"), "width": 1},
-                            name=f"{sampler}: {state.lower()} ({count})", row=1, col=column,
-                            hovertemplate="%{text}<br>epoch %{x}: %{y:.4g}<extra></extra>")
+            fig.add_scatter(
+                x=xs,
+                y=ys,
+                text=text,
+                mode="lines+markers",
+                marker={"size": 3},
+                opacity=0.6,
+                line={"color": STATE_COLORS.get(state, "#8c564b"), "width": 1},
+                name=f"{sampler}: {state.lower()} ({count})",
+                row=1,
+                col=column,
+                hovertemplate="%{text}<br>epoch %{x}: %{y:.4g}<extra></extra>",
+            )
     return panels(fig, title="Validation loss after every epoch, every trial (red: pruned)", y=LOSS_AXIS)
 
 
@@ -48,12 +57,23 @@ def learning_curves_figure(learning: pd.DataFrame) -> go.Figure:
             color = SEED_COLORS[int(seed) % len(SEED_COLORS)]
             for loss, dash in (("val_loss", "solid"), ("train_loss", "dot")):
                 kind = "validation" if loss == "val_loss" else "training"
-                fig.add_scatter(x=trial.epoch, y=trial[loss], mode="lines+markers", line={"color": color, "dash": dash},
-                                name=f"{sampler} seed {seed} {kind}", legendgroup=f"{sampler} seed {seed}",
-                                hovertemplate=f"{sampler} seed {seed}, trial {number}<br>{kind} loss %{{y:.4g}}"
-                                "<extra>epoch %{x}</extra>", row=1, col=column)
-    return panels(fig, title="Learning curves of each seed's best trial (solid: validation, dotted: training)",
-                  y="loss (log scale)")
+                fig.add_scatter(
+                    x=trial.epoch,
+                    y=trial[loss],
+                    mode="lines+markers",
+                    line={"color": color, "dash": dash},
+                    name=f"{sampler} seed {seed} {kind}",
+                    legendgroup=f"{sampler} seed {seed}",
+                    hovertemplate=f"{sampler} seed {seed}, trial {number}<br>{kind} loss %{{y:.4g}}"
+                    "<extra>epoch %{x}</extra>",
+                    row=1,
+                    col=column,
+                )
+    return panels(
+        fig,
+        title="Learning curves of each seed's best trial (solid: validation, dotted: training)",
+        y="loss (log scale)",
+    )
 
 
 def panels(fig: go.Figure, *, title: str, y: str) -> go.Figure:

@@ -3,7 +3,8 @@
 import torch
 from torch import nn
 
-from pipeline.training.params import TrainingParams
+from pipeline.errors import choices_error
+from pipeline.training.params import OPTIMIZERS, TrainingParams
 
 STEP_DECAY = 0.1  # LR multiplier of the 'step' schedule, applied at 1/3 and 2/3 of the epochs
 PLATEAU_FACTOR, PLATEAU_PATIENCE = 0.5, 2  # 'plateau': halve the LR after 2 epochs without improvement
@@ -17,7 +18,9 @@ def make_optimizer(model: nn.Module, p: TrainingParams) -> torch.optim.Optimizer
         return torch.optim.Adam(params, lr=p.lr, weight_decay=p.weight_decay)
     if p.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=p.lr, weight_decay=p.weight_decay)
-    return torch.optim.RMSprop(params, lr=p.lr, weight_decay=p.weight_decay)
+    if p.optimizer == "rmsprop":
+        return torch.optim.RMSprop(params, lr=p.lr, weight_decay=p.weight_decay)
+    raise choices_error("optimizer", p.optimizer, OPTIMIZERS)  # TrainingParams refuses it first; never a fallback
 
 
 def make_scheduler(optimizer: torch.optim.Optimizer, p: TrainingParams, epochs: int):
@@ -27,7 +30,5 @@ def make_scheduler(optimizer: torch.optim.Optimizer, p: TrainingParams, epochs: 
     if p.schedule == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(optimizer, T_max=epochs)
     if p.schedule == "plateau":
-        return torch.optim.lr_scheduler.ReduceLROnPlateau(
-            optimizer, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE
-        )
+        return torch.optim.lr_scheduler.ReduceLROnPlateau(optimizer, factor=PLATEAU_FACTOR, patience=PLATEAU_PATIENCE)
     return None

@@ -2,6 +2,8 @@
 
 from dataclasses import dataclass
 
+from pipeline.errors import UsageError, choices_error
+
 OPTIMIZERS = ("sgd", "adam", "adamw", "rmsprop")
 SCHEDULES = ("none", "step", "cosine", "plateau")
 
@@ -16,6 +18,12 @@ class TrainingParams:
     schedule: str = "none"  # one of SCHEDULES; stepped once per epoch
 
     def __post_init__(self) -> None:
-        assert self.optimizer in OPTIMIZERS, self.optimizer
-        assert self.schedule in SCHEDULES, self.schedule
-        assert self.batch_size >= 1 and self.lr > 0
+        """An objective module's search space fills these in: a bad value is a bug there, said plainly."""
+        if self.optimizer not in OPTIMIZERS:
+            raise choices_error("optimizer", self.optimizer, OPTIMIZERS)
+        if self.schedule not in SCHEDULES:
+            raise choices_error("learning-rate schedule", self.schedule, SCHEDULES)
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, int) or self.batch_size < 1:
+            raise UsageError(f"batch_size must be a positive integer, got {self.batch_size!r}")
+        if not self.lr > 0:
+            raise UsageError(f"lr must be a positive number, got {self.lr!r}")

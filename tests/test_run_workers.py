@@ -14,8 +14,8 @@ import urllib.request
 
 import optuna
 import pytest
-
 from conftest import REPO
+
 from pipeline.storage import open_storage
 
 pytestmark = pytest.mark.slow
@@ -23,8 +23,13 @@ STATES = optuna.trial.TrialState
 
 
 def tune(*args: str, cwd=REPO) -> subprocess.Popen:
-    return subprocess.Popen([sys.executable, "-m", "pipeline", *args, "--no-progress"], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.Popen(
+        [sys.executable, "-m", "pipeline", *args, "--no-progress"],
+        cwd=cwd,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
@@ -43,8 +48,10 @@ def trials_by_study(path) -> dict[str, list[optuna.trial.FrozenTrial]]:
     """
     url = f"journal:///{path}" if path.suffix == ".log" else f"sqlite:///{path}"
     storage = _storages.get(url) or _storages.setdefault(url, open_storage(url))
-    return {s.study_name: optuna.load_study(study_name=s.study_name, storage=storage).get_trials()
-            for s in optuna.get_all_study_summaries(storage)}
+    return {
+        s.study_name: optuna.load_study(study_name=s.study_name, storage=storage).get_trials()
+        for s in optuna.get_all_study_summaries(storage)
+    }
 
 
 def no_repeated_params(trials) -> bool:
@@ -79,15 +86,32 @@ def running_trial(path, worker_index: int | None = None):
     for trials in studies.values():
         for t in trials:
             worker = t.user_attrs.get("worker")
-            if t.state == STATES.RUNNING and worker and worker_index in (None, worker["index"]) and t.intermediate_values:
+            if (
+                t.state == STATES.RUNNING
+                and worker
+                and worker_index in (None, worker["index"])
+                and t.intermediate_values
+            ):
                 return t
     return None
 
 
 @pytest.mark.parametrize("filename", ["fresh.db", "fresh.log"])
 def test_four_workers_on_a_fresh_file_finish_exactly_the_budget(tmp_path, filename):
-    parent = tune("compare", "digits_mlp", "--trials", "5", "--seeds", "1", "--epochs", "1",
-                  "--workers", "4", "--storage", str(tmp_path / filename))
+    parent = tune(
+        "compare",
+        "digits_mlp",
+        "--trials",
+        "5",
+        "--seeds",
+        "1",
+        "--epochs",
+        "1",
+        "--workers",
+        "4",
+        "--storage",
+        str(tmp_path / filename),
+    )
     code, out, err = finish(parent)
     assert code == 0, err
     assert "Traceback" not in err and "locked" not in err
@@ -97,13 +121,30 @@ def test_four_workers_on_a_fresh_file_finish_exactly_the_budget(tmp_path, filena
         assert len({t.user_attrs["worker"]["index"] for t in trials}) > 1  # the trials really were shared out
         assert no_repeated_params(trials), name  # every trial draws from its own stream, whichever worker runs it
         by_parent = [t for t in trials if t.user_attrs["worker"]["pid"] == parent.pid]
-        assert by_parent and all(t.user_attrs["worker"]["index"] == 0 for t in by_parent)  # it works while the others start
+        assert by_parent and all(
+            t.user_attrs["worker"]["index"] == 0 for t in by_parent
+        )  # it works while the others start
 
 
 def test_independent_processes_started_together_on_a_new_file_do_not_race(tmp_path):
     path = tmp_path / "together.db"
-    processes = [tune("run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "8", "--epochs", "1",
-                      "--storage", str(path)) for _ in range(4)]
+    processes = [
+        tune(
+            "run",
+            "digits_mlp",
+            "--sampler",
+            "random",
+            "--seed",
+            "0",
+            "--trials",
+            "8",
+            "--epochs",
+            "1",
+            "--storage",
+            str(path),
+        )
+        for _ in range(4)
+    ]
     results = [finish(p) for p in processes]
     assert [code for code, _, _ in results] == [0, 0, 0, 0], [err for _, _, err in results]
     (trials,) = trials_by_study(path).values()
@@ -116,8 +157,24 @@ def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
     path = tmp_path / "kill.db"
     # The parent is worker 0 and starts at once; worker 1 needs seconds of start-up: leave it trials, and
     # make them last (no pruning, 20 epochs) so that it is caught mid-trial.
-    parent = tune("run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "40", "--epochs", "20",
-                  "--pruner", "none", "--workers", "2", "--storage", str(path))
+    parent = tune(
+        "run",
+        "digits_mlp",
+        "--sampler",
+        "random",
+        "--seed",
+        "0",
+        "--trials",
+        "40",
+        "--epochs",
+        "20",
+        "--pruner",
+        "none",
+        "--workers",
+        "2",
+        "--storage",
+        str(path),
+    )
     victim = wait_for(lambda: running_trial(path, worker_index=1))
     os.kill(victim.user_attrs["worker"]["pid"], signal.SIGKILL)
     code, _, err = finish(parent)
@@ -134,8 +191,22 @@ def test_a_worker_killed_mid_trial_is_recovered_by_the_others(tmp_path):
 
 def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):
     path = tmp_path / "resume.db"
-    args = ("run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--trials", "5", "--epochs", "20", "--pruner", "none",
-            "--storage", str(path))
+    args = (
+        "run",
+        "digits_mlp",
+        "--sampler",
+        "tpe",
+        "--seed",
+        "0",
+        "--trials",
+        "5",
+        "--epochs",
+        "20",
+        "--pruner",
+        "none",
+        "--storage",
+        str(path),
+    )
     first = tune(*args)
     victim = wait_for(lambda: running_trial(path) if running_trial(path) and running_trial(path).number >= 1 else None)
     os.kill(first.pid, signal.SIGKILL)
@@ -147,20 +218,39 @@ def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):
     assert code == 0, err
     trials = trials_by_study(path)["digits_mlp-tpe-seed0"]
     assert trials[victim.number].state == STATES.FAIL
-    assert any(t.params == victim.params and t.state in (STATES.COMPLETE, STATES.PRUNED) for t in trials[victim.number + 1:])
+    assert any(
+        t.params == victim.params and t.state in (STATES.COMPLETE, STATES.PRUNED) for t in trials[victim.number + 1 :]
+    )
     assert all(trials[n].value == v for n, v in finished_before)  # no finished trial lost or changed
     assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 5 and count(trials, STATES.RUNNING) == 0
     assert no_repeated_params(trials)  # the resumed process did not restart the sampler's stream
 
 
-@pytest.mark.parametrize("sig, code, words, workers", [
-    (signal.SIGINT, 130, "stopped by Ctrl-C", "1"),
-    (signal.SIGTERM, 143, "stopped by SIGTERM", "2"),
-])
+@pytest.mark.parametrize(
+    "sig, code, words, workers",
+    [
+        (signal.SIGINT, 130, "stopped by Ctrl-C", "1"),
+        (signal.SIGTERM, 143, "stopped by SIGTERM", "2"),
+    ],
+)
 def test_a_signal_stops_the_run_cleanly_and_a_rerun_completes_it(tmp_path, sig, code, words, workers):
     path = tmp_path / "signal.db"
-    args = ("compare", "digits_mlp", "--trials", "6", "--seeds", "1", "--epochs", "20", "--pruner", "none",
-            "--workers", workers, "--storage", str(path))  # trials of ~1 s: the signal lands mid-trial
+    args = (
+        "compare",
+        "digits_mlp",
+        "--trials",
+        "6",
+        "--seeds",
+        "1",
+        "--epochs",
+        "20",
+        "--pruner",
+        "none",
+        "--workers",
+        workers,
+        "--storage",
+        str(path),
+    )  # trials of ~1 s: the signal lands mid-trial
     process = tune(*args)
     wait_for(lambda: running_trial(path))
     process.send_signal(sig)
@@ -170,7 +260,9 @@ def test_a_signal_stops_the_run_cleanly_and_a_rerun_completes_it(tmp_path, sig, 
     assert err.strip().splitlines()[-1].startswith(words) and "rerun the same command to resume" in err
     stopped = [t for trials in trials_by_study(path).values() for t in trials]
     assert not any(t.state == STATES.RUNNING for t in stopped)  # storage consistent
-    assert any(t.state == STATES.FAIL and t.user_attrs.get("end_reason", "").startswith("interrupted by") for t in stopped)
+    assert any(
+        t.state == STATES.FAIL and t.user_attrs.get("end_reason", "").startswith("interrupted by") for t in stopped
+    )
     again, _, err = finish(tune(*args))
     assert again == 0, err
     for trials in trials_by_study(path).values():
@@ -179,11 +271,30 @@ def test_a_signal_stops_the_run_cleanly_and_a_rerun_completes_it(tmp_path, sig, 
 
 def test_the_dashboard_reads_sqlite_while_two_workers_write(tmp_path):
     path = tmp_path / "live.db"
-    run = tune("compare", "digits_mlp", "--trials", "10", "--seeds", "1", "--epochs", "20", "--pruner", "none",
-               "--workers", "2", "--storage", str(path))
+    run = tune(
+        "compare",
+        "digits_mlp",
+        "--trials",
+        "10",
+        "--seeds",
+        "1",
+        "--epochs",
+        "20",
+        "--pruner",
+        "none",
+        "--workers",
+        "2",
+        "--storage",
+        str(path),
+    )
     wait_for(lambda: running_trial(path))
-    dashboard = subprocess.Popen([sys.executable, "-m", "pipeline", "dashboard", "--storage", str(path), "--port", "0"],
-                                 cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    dashboard = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "dashboard", "--storage", str(path), "--port", "0"],
+        cwd=REPO,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         address = wait_for(lambda: re.search(r"(http://127\.0\.0\.1:\d+)", dashboard.stdout.readline()))
         base = address.group(1)

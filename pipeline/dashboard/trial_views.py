@@ -15,17 +15,23 @@ import optuna
 from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 from optuna_dashboard import save_note
 
-from pipeline.dashboard.curves import learning_curve_svg
-from pipeline.storage import artifact_dir
+from pipeline.dashboard.svg import learning_curve_svg
+from pipeline.storage import Storage
 
 
-def artifact_store(url: str) -> FileSystemArtifactStore | None:
+def artifact_store(storage: Storage | str) -> FileSystemArtifactStore | None:
     """The learning-curve store beside the database (created if missing); None for in-memory storage."""
-    folder = artifact_dir(url)
+    folder = (storage if isinstance(storage, Storage) else Storage(storage)).artifact_dir
     if folder is None:
         return None
     folder.mkdir(parents=True, exist_ok=True)
     return FileSystemArtifactStore(folder)
+
+
+def trial_views(objective: Callable[[optuna.Trial], float], storage: Storage) -> Callable[[optuna.Trial], float]:
+    """The driver's ``RunOptions.trial_views`` hook: :func:`with_trial_views` with the storage's artifact store."""
+    store = artifact_store(storage)
+    return objective if store is None else with_trial_views(objective, store)
 
 
 def with_trial_views(
@@ -52,7 +58,9 @@ def attach_views(trial: optuna.Trial, store: FileSystemArtifactStore) -> None:
         save_note(trial, f"**{reason[:1].upper()}{reason[1:]}.**\n")
     if attrs.get("val_loss"):
         title = f"trial {trial.number}" + (f": {reason.split(':')[0]}" if reason else "")
-        upload_learning_curve(trial, store, learning_curve_svg(attrs.get("train_loss", []), attrs["val_loss"], title=title))
+        upload_learning_curve(
+            trial, store, learning_curve_svg(attrs.get("train_loss", []), attrs["val_loss"], title=title)
+        )
 
 
 def upload_learning_curve(trial: optuna.Trial, store: FileSystemArtifactStore, svg: str) -> str:

@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from handmade import curves_of, pruned
 
-from pipeline.analysis.curves import aggregate, align, anytime, final_best
+from pipeline.analysis.anytime import aggregate, align, anytime, final_best
 
 
 def test_best_so_far_ignores_pruned_values_and_carries_the_best_forward():
@@ -68,5 +68,6 @@ def test_anytime_stacks_every_axis_and_final_best_reports_what_each_arm_spent():
     assert stacked[(stacked.axis == "epochs") & (stacked.sampler == "tpe")].x.tolist() == [1, 4, 5, 8]
     ends = final_best(curves)
     assert ends[["sampler", "trial", "epochs", "seconds", "best"]].values.tolist() == [
-        ["random", 2, 8, 6.0, 1.0], ["tpe", 2, 5, 6.0, 0.5],
+        ["random", 2, 8, 6.0, 1.0],
+        ["tpe", 2, 5, 6.0, 0.5],
     ]

@@ -3,12 +3,11 @@ import shutil
 import optuna
 import pytest
 import torch
-
 from conftest import run_tiny, sqlite_url, tiny_spec
-from pipeline.driver import RunOptions, run_arms
-from pipeline.errors import UsageError
 
-FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
+from pipeline.errors import UsageError
+from pipeline.run.driver import RunOptions, run_arms
+from pipeline.trial_states import FINISHED
 
 
 def copy_db(url, tmp_path):
@@ -30,8 +29,10 @@ def finished_counts(url):
 
 def snapshot(url):
     return {
-        s.study_name: [(t.number, t.state, t.value, tuple(sorted(t.params.items())))
-                       for t in optuna.load_study(study_name=s.study_name, storage=url).trials]
+        s.study_name: [
+            (t.number, t.state, t.value, tuple(sorted(t.params.items())))
+            for t in optuna.load_study(study_name=s.study_name, storage=url).trials
+        ]
         for s in optuna.get_all_study_summaries(url)
     }
 
@@ -58,9 +59,12 @@ def test_every_study_carries_its_configuration(tiny_comparison):
 
 def test_median_pruned_studies_contain_pruned_trials(tiny_comparison):
     url, _ = tiny_comparison
-    pruned = [t for s in optuna.get_all_study_summaries(url)
-              for t in optuna.load_study(study_name=s.study_name, storage=url).trials
-              if t.state == optuna.trial.TrialState.PRUNED]
+    pruned = [
+        t
+        for s in optuna.get_all_study_summaries(url)
+        for t in optuna.load_study(study_name=s.study_name, storage=url).trials
+        if t.state == optuna.trial.TrialState.PRUNED
+    ]
     assert pruned and all("end_reason" in t.user_attrs for t in pruned)
 
 
@@ -68,8 +72,12 @@ def test_every_study_exists_before_the_first_trial_runs(tmp_path):
     spec = tiny_spec(trials=1, epochs=1)
     url = sqlite_url(tmp_path / "order.db")
     seen = []
-    run_arms(spec, spec.arms(), RunOptions(url, torch.device("cpu")),
-             on_start=lambda remaining: seen.append(len(optuna.get_all_study_summaries(url))))
+    run_arms(
+        spec,
+        spec.arms(),
+        RunOptions(url, torch.device("cpu")),
+        on_start=lambda remaining: seen.append(len(optuna.get_all_study_summaries(url))),
+    )
     assert seen == [len(spec.arms())]
 
 
@@ -140,8 +148,11 @@ def test_every_study_records_how_its_trials_are_seeded(tiny_comparison):
 def test_changed_sampler_options_are_refused_on_resume_and_change_nothing(tiny_comparison, tmp_path):
     path = copy_db(tiny_comparison[0], tmp_path)
     before = snapshot(sqlite_url(path))
-    with pytest.raises(UsageError, match=r"another configuration \(sampler_settings: stored .*'n_startup_trials': 2.*"
-                                         r"asked .*'n_startup_trials': 3"):
+    with pytest.raises(
+        UsageError,
+        match=r"another configuration \(sampler_settings: stored .*'n_startup_trials': 2.*"
+        r"asked .*'n_startup_trials': 3",
+    ):
         run_tiny(path, sampler_options={"tpe": {"n_startup_trials": 3}})
     assert snapshot(sqlite_url(path)) == before
 

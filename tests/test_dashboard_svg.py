@@ -1,7 +1,7 @@
 import math
 import xml.etree.ElementTree as ET
 
-from pipeline.dashboard.curves import HEIGHT, learning_curve_svg
+from pipeline.dashboard.svg import HEIGHT, learning_curve_svg
 
 SVG = "{http://www.w3.org/2000/svg}"
 

@@ -2,21 +2,27 @@ import optuna
 import pytest
 from optuna.artifacts import download_artifact, get_all_artifact_meta
 
-from pipeline.dashboard.trials import artifact_store, with_trial_views
+from pipeline.dashboard.trial_views import artifact_store, with_trial_views
 from pipeline.storage import open_storage
 
-PRUNED, COMPLETE, FAIL = (optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.FAIL)
+PRUNED, COMPLETE, FAIL = (
+    optuna.trial.TrialState.PRUNED,
+    optuna.trial.TrialState.COMPLETE,
+    optuna.trial.TrialState.FAIL,
+)
 
 
 def fake_training(trial: optuna.Trial) -> float:
-    """Reports and records like pipeline.objective.Objective, without training: odd trials are pruned."""
+    """Reports and records like pipeline.run.trial.Objective, without training: odd trials are pruned."""
     val = [1.0 / (epoch + 1) for epoch in range(3)]
     for epoch, loss in enumerate(val):
         trial.report(loss, epoch)
     trial.set_user_attr("train_loss", [v / 2 for v in val])
     trial.set_user_attr("val_loss", val)
     if trial.number % 2:
-        trial.set_user_attr("end_reason", "pruned after epoch 3: best validation loss so far 0.33 is above the median 0.2")
+        trial.set_user_attr(
+            "end_reason", "pruned after epoch 3: best validation loss so far 0.33 is above the median 0.2"
+        )
         raise optuna.TrialPruned()
     return val[-1]
 

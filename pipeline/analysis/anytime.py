@@ -14,8 +14,9 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from pipeline.trial_states import FINISHED_NAMES
+
 AXES = {"trial": "trials finished", "epochs": "epochs trained", "seconds": "trial seconds"}
-FINISHED = ("COMPLETE", "PRUNED")
 CURVE_COLUMNS = ["sampler", "seed", "number", "state", "trial", "epochs", "seconds", "value", "best"]
 STAT_COLUMNS = ["n_seeds", "median", "q1", "q3", "iqm", "iqm_low", "iqm_high"]
 CONFIDENCE = 0.95
@@ -29,7 +30,7 @@ def best_so_far(trials: pd.DataFrame) -> pd.DataFrame:
     study had consumed by the end of that trial, ``value`` is the trial's value when COMPLETE (else NaN),
     and ``best`` the lowest such value so far (NaN until the arm's first complete trial).
     """
-    finished = trials[trials.state.isin(FINISHED)].sort_values(["sampler", "seed", "number"])
+    finished = trials[trials.state.isin(FINISHED_NAMES)].sort_values(["sampler", "seed", "number"])
     arms = [finished.sampler, finished.seed]
     value = finished.value.where(finished.state == "COMPLETE").astype(float)
     curves = pd.DataFrame(
@@ -111,8 +112,14 @@ def summarize(values: np.ndarray, *, rng: int = 0) -> dict[str, np.ndarray]:
         with warnings.catch_warnings():  # identical values at a point: the interval is that value, no news
             warnings.simplefilter("ignore", stats.DegenerateDataWarning)
             interval = stats.bootstrap(
-                (rows,), iqm, axis=-1, vectorized=True, n_resamples=N_RESAMPLES, confidence_level=CONFIDENCE,
-                method="percentile", rng=np.random.default_rng(rng),
+                (rows,),
+                iqm,
+                axis=-1,
+                vectorized=True,
+                n_resamples=N_RESAMPLES,
+                confidence_level=CONFIDENCE,
+                method="percentile",
+                rng=np.random.default_rng(rng),
             ).confidence_interval
         out["iqm_low"][full], out["iqm_high"][full] = interval.low, interval.high
     return out

@@ -26,10 +26,9 @@ from pathlib import Path
 
 import optuna
 
+from pipeline.storage import MAX_RETRY
+
 RUNNING = optuna.trial.TrialState.RUNNING
-HEARTBEAT_INTERVAL_S = 10  # how often a running trial's heartbeat is written (RDB storages)
-GRACE_PERIOD_S = 30  # no heartbeat for this long: the trial's worker is gone
-MAX_RETRY = 1  # a trial killed twice is not tried a third time
 
 
 @dataclass(frozen=True)
@@ -113,3 +112,11 @@ def _has_heartbeat(study: optuna.Study) -> bool:
     from optuna.storages._heartbeat import is_heartbeat_enabled
 
     return is_heartbeat_enabled(study._storage)
+
+
+def heartbeat(study: optuna.Study, trial: optuna.Trial):
+    """A context manager writing the running trial's heartbeat while it trains, on storages that have one
+    (what ``study.optimize`` does around each trial; Optuna keeps this helper private)."""
+    from optuna.storages._heartbeat import get_heartbeat_thread
+
+    return get_heartbeat_thread(trial._trial_id, study._storage)

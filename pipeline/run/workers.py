@@ -1,7 +1,7 @@
 """Parallel workers on one machine: N processes share a comparison's studies through its storage.
 
-The parent creates every study first (driver.prepare), then starts ``python -m pipeline worker ...``
-N − 1 times — each its own process group, so a Ctrl-C reaches the parent only — and runs trials itself as
+The parent creates every study first (driver.prepare), then starts ``python -m pipeline.run.work WORK``
+(run/work.py) N − 1 times — each its own process group, so a Ctrl-C reaches the parent only — and runs trials itself as
 worker 0 while they start (a new process spends seconds importing torch before its first trial). Between
 its trials, and after its last, it reads progress from the storage and watches the others; SIGINT and
 SIGTERM stop its own trial and are forwarded to them. A worker killed outright (kill -9) is survivable:
@@ -11,65 +11,63 @@ the run.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import subprocess
 import sys
 import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 
 import optuna
 import torch
 
 from pipeline.config import Arm, StudySpec
-from pipeline.driver import FINISHED, ArmProgress, RunOptions, RunStopped, best_value, finish, prepare, run_worker
-from pipeline.errors import Terminated
-from pipeline.storage import open_storage
+from pipeline.errors import RunStopped, Terminated
+from pipeline.run.driver import ArmProgress, RunOptions, best_value, prepare, run_worker
+from pipeline.run.work import Work
+from pipeline.trial_states import FINISHED
 
 POLL_S = 0.5
 EXIT_SIGNALLED = {signal.SIGINT: 130, signal.SIGTERM: 143}
 
 
-@dataclass(frozen=True)
-class WorkerCommand:
-    """Everything a worker process needs to rebuild the parent's exact study and options."""
-
-    study_ref: str  # a study script name or path, as load_study_spec takes it
-    spec: StudySpec
-    arms: list[Arm]
-    options: RunOptions
-
-    def argv(self, index: int, count: int) -> list[str]:
-        overrides = {
-            "trials": self.spec.trials, "epochs": self.spec.epochs, "seeds": self.spec.seeds,
-            "samplers": list(self.spec.samplers), "pruner": self.spec.pruner,
-            "pruner_settings": self.spec.pruner_settings, "val_fraction": self.spec.val_fraction,
-        }
-        argv = [
-            sys.executable, "-m", "pipeline", "worker", self.study_ref,
-            "--spec", json.dumps(overrides), "--arms", ",".join(a.study_name for a in self.arms),
-            "--storage", self.options.storage_url, "--device", str(self.options.device),
-            "--data-dir", str(self.options.data_dir), "--index", str(index), "--of", str(count),
-            "--threads", str(torch_threads(count)),
-        ]
-        return argv + ([] if self.options.download else ["--no-download"])
-
-
 def run_parallel(
-    command: WorkerCommand,
+    study_ref: str,
+    spec: StudySpec,
+    arms: list[Arm],
+    options: RunOptions,
     workers: int,
     *,
+    trial_views: str | None = None,
     on_start: Callable[[int], None] = lambda remaining: None,
     on_trial: Callable[[ArmProgress], None] = lambda progress: None,
 ) -> list[str]:
-    """Run the arms in ``workers`` processes, this one included; returns warnings (e.g. a worker that was killed)."""
-    spec, options = command.spec, command.options
-    raw, remaining = prepare(spec, command.arms, options)
+    """Run the arms in ``workers`` processes, this one included; returns warnings (e.g. a worker that was killed).
+
+    ``study_ref`` is how a worker finds the study script (a name or a path); ``trial_views`` names the
+    ``module:function`` the workers wrap their objectives with (``options.trial_views`` is this process's).
+    """
+    raw, remaining = prepare(spec, arms, options)
     on_start(sum(remaining.values()))
-    processes = {i: subprocess.Popen(command.argv(i, workers), start_new_session=True) for i in range(1, workers)}
-    progress = _Progress(spec, command.arms, options, on_trial)
+
+    def argv(index: int) -> list[str]:
+        work = Work.describe(
+            study_ref,
+            spec,
+            arms,
+            storage=options.storage.url,
+            device=str(options.device),
+            data_dir=str(options.data_dir),
+            download=options.download,
+            trial_views=trial_views,
+            index=index,
+            of=workers,
+            threads=torch_threads(workers),
+        )
+        return [sys.executable, "-m", "pipeline.run.work", work.to_json()]
+
+    processes = {i: subprocess.Popen(argv(i), start_new_session=True) for i in range(1, workers)}
+    progress = StorageProgress(spec, arms, options, on_trial)
     received: list[int] = []
 
     def between_trials(_: ArmProgress) -> None:
@@ -81,7 +79,7 @@ def run_parallel(
         threads = torch.get_num_threads()
         torch.set_num_threads(torch_threads(workers))
         try:
-            run_worker(spec, command.arms, options, raw=raw, worker_index=0, workers=workers, on_trial=between_trials)
+            run_worker(spec, arms, options, raw=raw, worker_index=0, workers=workers, on_trial=between_trials)
         except _OtherWorkerFailed:
             pass  # _supervise stops the rest; its exit code is reported below
         except KeyboardInterrupt as exc:  # Ctrl-C, or SIGTERM raised as Terminated, during our own trial
@@ -101,12 +99,14 @@ def run_parallel(
                 p.wait()
     if received:
         raise Terminated() if received[0] == signal.SIGTERM else KeyboardInterrupt()
-    failed = [(i, c) for i, c in zip(processes, codes) if c not in (0, -signal.SIGKILL)]
+    failed = [(i, c) for i, c in zip(processes, codes, strict=True) if c not in (0, -signal.SIGKILL)]
     if failed:  # name the worker that failed first, not one we stopped because of it
         i, code = min(failed, key=lambda f: f[1] in EXIT_SIGNALLED.values())
-        raise RunStopped(f"worker {i} stopped with exit code {code} (its message is above); finished trials are kept — rerun to resume")
-    killed = [i for i, c in zip(processes, codes) if c == -signal.SIGKILL]
-    finish(spec, options)
+        raise RunStopped(
+            f"worker {i} stopped with exit code {code} (its message is above); finished trials are kept — "
+            "rerun to resume"
+        )
+    killed = [i for i, c in zip(processes, codes, strict=True) if c == -signal.SIGKILL]
     return [f"worker {i} was killed; the other workers failed its trial and retried its parameters" for i in killed]
 
 
@@ -124,7 +124,7 @@ def _failed(processes: Iterable[subprocess.Popen]) -> bool:
     return any(p.poll() not in (None, 0, -signal.SIGKILL) for p in processes)
 
 
-def _supervise(processes: list[subprocess.Popen], received: list[int], progress: _Progress) -> list[int]:
+def _supervise(processes: list[subprocess.Popen], received: list[int], progress: StorageProgress) -> list[int]:
     """Wait for every worker, forwarding signals; a worker stopping on an error stops the others."""
     forwarded = 0
     stopping = False
@@ -145,11 +145,11 @@ def _supervise(processes: list[subprocess.Popen], received: list[int], progress:
     return [p.returncode for p in processes]
 
 
-class _Progress:
+class StorageProgress:
     """Turns finished-trial counts read from the storage into the same ArmProgress events as one process."""
 
     def __init__(self, spec: StudySpec, arms: list[Arm], options: RunOptions, on_trial) -> None:
-        storage = open_storage(options.storage_url)
+        storage = options.storage.open()
         # A Study reads through Optuna's trial cache: each poll fetches only trials that changed, not the
         # whole history (which would take CPU from the workers on a small machine).
         self.studies = {arm.study_name: optuna.load_study(study_name=arm.study_name, storage=storage) for arm in arms}

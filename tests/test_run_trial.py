@@ -2,12 +2,21 @@ import optuna
 import pytest
 
 from pipeline.data import load_raw, make_splits
-from pipeline.objective import Objective
 from pipeline.objectives import mlp
+from pipeline.run.trial import Objective
 
 PRUNED, COMPLETE = optuna.trial.TrialState.PRUNED, optuna.trial.TrialState.COMPLETE
-ADAM = {"lr": 3e-3, "batch_size": 64, "optimizer": "adam", "weight_decay": 1e-5, "schedule": "none",
-        "depth": 1, "width": 32, "dropout": 0.0, "activation": "relu"}
+ADAM = {
+    "lr": 3e-3,
+    "batch_size": 64,
+    "optimizer": "adam",
+    "weight_decay": 1e-5,
+    "schedule": "none",
+    "depth": 1,
+    "width": 32,
+    "dropout": 0.0,
+    "activation": "relu",
+}
 
 
 @pytest.fixture(scope="module")
@@ -112,14 +121,15 @@ def test_a_trial_pruned_after_its_third_epoch_says_epoch_3_everywhere(tiny_data,
     from optuna.artifacts import download_artifact, get_all_artifact_meta
     from optuna_dashboard._note import get_note_from_system_attrs
 
-    from pipeline.analysis.trials import load_tables
-    from pipeline.dashboard.trials import artifact_store, with_trial_views
+    from pipeline.analysis.tables import load_tables
+    from pipeline.dashboard.trial_views import artifact_store, with_trial_views
     from pipeline.storage import open_storage
 
     url = f"sqlite:///{tmp_path / 'epochs.db'}"
     storage = open_storage(url)
-    study = optuna.create_study(storage=storage, study_name="s", pruner=optuna.pruners.ThresholdPruner(
-        upper=0.0, n_warmup_steps=2))  # any loss is above 0: prunes at step 2, after the third epoch
+    study = optuna.create_study(
+        storage=storage, study_name="s", pruner=optuna.pruners.ThresholdPruner(upper=0.0, n_warmup_steps=2)
+    )  # any loss is above 0: prunes at step 2, after the third epoch
     study.set_user_attr("sampler", "tpe")
     study.enqueue_trial(ADAM)
     store = artifact_store(url)
@@ -134,6 +144,6 @@ def test_a_trial_pruned_after_its_third_epoch_says_epoch_3_everywhere(tiny_data,
     (meta,) = get_all_artifact_meta(trial, storage=storage)
     download_artifact(artifact_store=store, artifact_id=meta.artifact_id, file_path=str(tmp_path / "curve.svg"))
     svg = (tmp_path / "curve.svg").read_text()
-    assert "pruned after epoch 3" in svg and '>3</text>' in svg and ">epoch</text>" in svg  # the x axis ends at 3
+    assert "pruned after epoch 3" in svg and ">3</text>" in svg and ">epoch</text>" in svg  # the x axis ends at 3
     epochs = load_tables(storage, ["s"]).epochs
     assert epochs.epoch.tolist() == [1, 2, 3]  # what the report and the notebook plot

@@ -5,7 +5,7 @@ import time
 
 import optuna
 
-from pipeline.recovery import WorkerId, process_start, recover_stale_trials, worker_is_gone
+from pipeline.run.recovery import WorkerId, process_start, recover_stale_trials, worker_is_gone
 from pipeline.storage import open_storage
 
 RUNNING, FAIL, WAITING = optuna.trial.TrialState.RUNNING, optuna.trial.TrialState.FAIL, optuna.trial.TrialState.WAITING

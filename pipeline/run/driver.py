@@ -3,8 +3,9 @@
 ``prepare`` creates all studies (checking any stored configuration) before the first trial runs, holding
 the storage's gate: a refused resume changes nothing, workers started together never race on a new file,
 and readers never see a half-made one. ``run_worker`` then runs trials — in this process, or in each of
-N worker processes (see workers.py) — claiming every trial under the gate, so each study ends with
-exactly its budget of finished (complete + pruned) trials.
+N worker processes (run/workers.py) — claiming every trial under the gate (run/claim.py), so each study
+ends with exactly its budget of finished (complete + pruned) trials. What the user sees (progress, notes,
+report) is the caller's: the driver imports no presentation.
 """
 
 from __future__ import annotations
@@ -21,31 +22,42 @@ import torch
 
 from pipeline import __version__
 from pipeline.config import Arm, StudySpec
-from pipeline.dashboard import artifact_store, with_trial_views, write_notes
 from pipeline.data import RawData, load_raw, make_splits
-from pipeline.errors import TrialCrashed, UsageError
-from pipeline.gate import Gate, gate_for
-from pipeline.objective import Objective, TrialFailed
+from pipeline.errors import RunStopped, UsageError
 from pipeline.pruners import first_prunable_step, make_pruner
-from pipeline.recovery import WorkerId, recover_stale_trials
+from pipeline.run.claim import claim_trial
+from pipeline.run.gate import Gate, gate_for
+from pipeline.run.outcome import run_trial
+from pipeline.run.recovery import WorkerId
+from pipeline.run.trial import Objective
 from pipeline.samplers import make_sampler
-from pipeline.storage import open_storage, redact, storage_file
+from pipeline.storage import Storage
+from pipeline.trial_states import FINISHED
 
-FINISHED = (optuna.trial.TrialState.COMPLETE, optuna.trial.TrialState.PRUNED)
-CLAIMED = (*FINISHED, optuna.trial.TrialState.RUNNING)
+SAMPLING_RULE = (
+    "per-trial streams: trial n samples with seeds.sampler_seed(seed, n), its model with seeds.torch_seed(seed, n)"
+)
 MAX_FAILURES_IN_A_ROW = 5  # trials that could not run at all (out of memory): stop instead of looping
-
-
-class RunStopped(Exception):
-    """The run cannot usefully go on (e.g. every trial runs out of memory). Finished trials are kept."""
+TrialHook = Callable[[Callable[[optuna.Trial], float], Storage], Callable[[optuna.Trial], float]]
 
 
 @dataclass(frozen=True)
 class RunOptions:
-    storage_url: str
+    """Where and how trials run. ``storage`` may be given as a URL; it is kept as a :class:`Storage`.
+
+    ``trial_views`` wraps each arm's objective (e.g. ``dashboard.with_trial_views``, which attaches a
+    learning curve to every finished trial); None runs the bare objective.
+    """
+
+    storage: Storage
     device: torch.device
     data_dir: Path = Path("data")
     download: bool = True
+    trial_views: TrialHook | None = None
+
+    def __post_init__(self) -> None:
+        if isinstance(self.storage, str):
+            object.__setattr__(self, "storage", Storage(self.storage))
 
 
 @dataclass(frozen=True)
@@ -70,30 +82,23 @@ def run_arms(
     """Run ``arms`` of ``spec`` in this process until each study has ``spec.trials`` finished trials.
 
     Re-running resumes: finished studies are left alone, unfinished ones continue, and trials left
-    RUNNING by a killed process are failed and retried (recovery.py).
+    RUNNING by a killed process are failed and retried (run/recovery.py).
     """
     raw, remaining = prepare(spec, arms, options)
     on_start(sum(remaining.values()))
     run_worker(spec, arms, options, raw=raw, worker_index=0, workers=1, on_trial=on_trial)
-    finish(spec, options)
 
 
 def prepare(spec: StudySpec, arms: list[Arm], options: RunOptions) -> tuple[RawData, dict[str, int]]:
     """Check the data and the stored configurations, create every study; returns the data and, per
     study name, how many finished trials it still needs."""
     raw = load_raw(spec.dataset, options.data_dir, download=options.download)  # missing data: stop before writing
-    url = options.storage_url
-    with gate_for(storage_file(url), url):  # creating a new file's schema races with other processes
-        storage = open_storage(url)
-        refuse_changed_configs(storage, arms, url)
+    with gate_for(options.storage):  # creating a new file's schema races with other processes
+        storage = options.storage.open()
+        refuse_changed_configs(storage, arms, options.storage)
         studies = {arm.study_name: create_study(storage, arm, spec, raw) for arm in arms}
         remaining = {name: max(0, spec.trials - count_finished(study)) for name, study in studies.items()}
-    write_notes(storage, url, spec.name)  # optuna-dashboard shows each study's config from now on
     return raw, remaining
-
-
-def finish(spec: StudySpec, options: RunOptions) -> None:
-    write_notes(open_storage(options.storage_url), options.storage_url, spec.name)  # with the verdict once all are done
 
 
 def run_worker(
@@ -112,10 +117,9 @@ def run_worker(
     (samplers.TrialStreams), so workers, resumes and independent processes never repeat one another's
     draws, and a one-worker run is reproducible. Each trial records its worker in its ``worker`` user attr.
     """
-    url = options.storage_url
-    storage = open_storage(url, heartbeat=True)
-    gate = gate_for(storage_file(url), url)
-    store = artifact_store(url)
+    storage = options.storage.open(heartbeat=True)
+    gate = gate_for(options.storage)
+    worker = WorkerId.this_process(worker_index, workers)
     for seed, seed_arms in groupby(arms, key=lambda arm: arm.seed):
         data = None
         for arm in seed_arms:
@@ -129,10 +133,14 @@ def run_worker(
                 continue
             if data is None:
                 data = make_splits(raw, seed=seed, val_fraction=spec.val_fraction, device=options.device)
-            objective = Objective(spec.objective, data, epochs=spec.epochs, seed=arm.seed,
-                                  prune_from=first_prunable_step(arm.pruner, arm.pruner_settings))
-            run = with_trial_views(objective, store) if store is not None else objective  # + learning curves
-            worker = WorkerId.this_process(worker_index, workers)
+            objective = Objective(
+                spec.objective,
+                data,
+                epochs=spec.epochs,
+                seed=arm.seed,
+                prune_from=first_prunable_step(arm.pruner, arm.pruner_settings),
+            )
+            run = options.trial_views(objective, options.storage) if options.trial_views else objective
             run_arm(study, arm, run, budget=spec.trials, gate=gate, worker=worker, on_trial=on_trial)
 
 
@@ -146,50 +154,23 @@ def run_arm(
     worker: WorkerId,
     on_trial: Callable[[ArmProgress], None],
 ) -> None:
-    """Claim and run one trial at a time until the study has ``budget`` finished or running trials.
-
-    Under the gate: recover stale trials, count, and create the trial (inside ``optimize``); the trial
-    records its worker and releases the gate before training. Optuna's ``MaxTrialsCallback`` would count
-    after the fact and overshoot with several workers.
-    """
+    """Claim and run one trial at a time until the study has ``budget`` finished or running trials."""
     done = count_finished(study)
-    last: dict = {}
-
-    def started(trial: optuna.Trial) -> float:
-        trial.set_user_attr("worker", worker.to_attr())
-        gate.release()  # the trial exists and names its worker: others may count it now
-        try:
-            return objective(trial)
-        except (optuna.TrialPruned, TrialFailed):
-            raise
-        except Exception as exc:
-            raise TrialCrashed(study.study_name, trial.number, trial.params, exc) from exc
-
-    def ended(study: optuna.Study, trial: optuna.trial.FrozenTrial) -> None:
-        nonlocal done
-        done += trial.state in FINISHED
-        last.update(state=trial.state, reason=trial.user_attrs.get("end_reason"))
-        on_trial(ArmProgress(arm, trial, done, budget, best_value(study) if done >= budget else None))
-
     failures = 0
-    while True:
-        gate.acquire()
-        try:
-            recover_stale_trials(study)
-            if len(study.get_trials(deepcopy=False, states=CLAIMED)) >= budget:
-                return
-            study.optimize(started, n_trials=1, catch=(TrialFailed,), callbacks=[ended])
-        finally:
-            gate.release()  # a no-op once the trial released it
-        failures = failures + 1 if last.get("state") == optuna.trial.TrialState.FAIL else 0
+    while (trial := claim_trial(study, gate, budget=budget, worker=worker)) is not None:
+        finished = run_trial(study, trial, objective)
+        done += finished.state in FINISHED
+        on_trial(ArmProgress(arm, finished, done, budget, best_value(study) if done >= budget else None))
+        failures = failures + 1 if finished.state == optuna.trial.TrialState.FAIL else 0
         if failures >= MAX_FAILURES_IN_A_ROW:
             raise RunStopped(
-                f"{failures} trials of {study.study_name} in a row could not run (the last: {last.get('reason')}); "
-                "finished trials are kept — shrink the search space or the batch size, then rerun"
+                f"{failures} trials of {study.study_name} in a row could not run (the last: "
+                f"{finished.user_attrs.get('end_reason')}); finished trials are kept — shrink the search space or "
+                "the batch size, then rerun"
             )
 
 
-def refuse_changed_configs(storage: optuna.storages.BaseStorage, arms: list[Arm], url: str) -> None:
+def refuse_changed_configs(storage: optuna.storages.BaseStorage, arms: list[Arm], where: Storage) -> None:
     """A stored study with our name must have been made by the same configuration."""
     stored = {s.study_name: s.user_attrs for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
     for arm in arms:
@@ -198,12 +179,12 @@ def refuse_changed_configs(storage: optuna.storages.BaseStorage, arms: list[Arm]
             continue
         if "config" not in attrs:
             raise UsageError(
-                f"study {arm.study_name!r} in {redact(url)} was not made by this pipeline; pass another --storage"
+                f"study {arm.study_name!r} in {where.display} was not made by this pipeline; pass another --storage"
             )
         differences = arm.differences(attrs["config"])
         if differences:
             raise UsageError(
-                f"study {arm.study_name!r} in {redact(url)} was run with another configuration "
+                f"study {arm.study_name!r} in {where.display} was run with another configuration "
                 f"({'; '.join(differences)}); rerun with the stored settings or pass another --storage"
             )
 
@@ -219,7 +200,7 @@ def create_study(storage: optuna.storages.BaseStorage, arm: Arm, spec: StudySpec
         "study": arm.study,
         "sampler": arm.sampler,
         "sampler_settings": arm.sampler_settings,
-        "sampling": "per-trial streams: trial n samples with seeds.sampler_seed(seed, n), its model with seeds.torch_seed(seed, n)",
+        "sampling": SAMPLING_RULE,
         "seed": arm.seed,
         "pruner": arm.pruner,
         "pruner_settings": arm.pruner_settings,

@@ -9,34 +9,71 @@ import optuna
 import pandas as pd
 
 from pipeline.errors import UsageError
+from pipeline.storage import Storage as StorageHandle
 
 COLUMNS = [
-    "study_name", "sampler", "seed", "number", "state", "value", "val_accuracy", "n_params",
-    "epochs_run", "train_seconds", "duration_s", "end_reason", "datetime_start", "datetime_complete",
-    "cum_epochs", "cum_seconds", "budget", "max_epochs",
+    "study_name",
+    "sampler",
+    "seed",
+    "number",
+    "state",
+    "value",
+    "val_accuracy",
+    "n_params",
+    "epochs_run",
+    "train_seconds",
+    "duration_s",
+    "end_reason",
+    "datetime_start",
+    "datetime_complete",
+    "cum_epochs",
+    "cum_seconds",
+    "budget",
+    "max_epochs",
 ]  # then one ``params_<name>`` column per hyperparameter, as in Optuna's trials_dataframe()
 EPOCH_COLUMNS = ["study_name", "sampler", "seed", "number", "state", "step", "epoch", "val_loss", "train_loss"]
 
-Storage = str | optuna.storages.BaseStorage
+Storage = str | StorageHandle | optuna.storages.BaseStorage  # a URL, our handle, or an opened Optuna storage
 
 
-STUDY_ATTRS = ["sampler", "seed", "trials", "epochs", "dataset", "objective", "pruner", "pruner_settings",
-               "sampler_settings", "split_sizes", "config_hash", "versions"]
+def opened(storage: Storage) -> optuna.storages.BaseStorage:
+    """The Optuna storage behind any of the three (a handle opens once per process)."""
+    if isinstance(storage, str):
+        storage = StorageHandle(storage)
+    return storage.open() if isinstance(storage, StorageHandle) else storage
+
+
+STUDY_ATTRS = [
+    "sampler",
+    "seed",
+    "trials",
+    "epochs",
+    "dataset",
+    "objective",
+    "pruner",
+    "pruner_settings",
+    "sampler_settings",
+    "split_sizes",
+    "config_hash",
+    "versions",
+]
 
 
 @dataclass(frozen=True)
 class Tables:
     """A comparison as data: ``studies`` (one row per Optuna study, from its user attrs), ``trials``
-    (one row per trial) and ``epochs`` (one row per reported epoch)."""
+    (one row per trial) and ``epochs`` (one row per reported epoch); ``handles`` are the loaded Optuna
+    studies by name, for callers that read or write more (importances, notes) without loading again."""
 
     studies: pd.DataFrame
     trials: pd.DataFrame
     epochs: pd.DataFrame
+    handles: dict[str, optuna.Study]
 
 
 def comparison_studies(storage: Storage, study: str) -> list[optuna.study.StudySummary]:
     """The Optuna studies that belong to study script ``study``, found by their user attrs (not names)."""
-    summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
+    summaries = optuna.get_all_study_summaries(opened(storage), include_best_trial=False)
     return [s for s in summaries if s.user_attrs.get("study") == study]
 
 
@@ -44,7 +81,7 @@ def study_names(storage: Storage, study: str, *, where: str) -> list[str]:
     """Names of ``study``'s Optuna studies in ``storage``, or a ``UsageError`` saying what is there."""
     names = [s.study_name for s in comparison_studies(storage, study)]
     if not names:
-        summaries = optuna.get_all_study_summaries(storage, include_best_trial=False)
+        summaries = optuna.get_all_study_summaries(opened(storage), include_best_trial=False)
         present = sorted({s.user_attrs["study"] for s in summaries if "study" in s.user_attrs})
         there = f"it holds: {', '.join(present)}" if present else "it holds no comparison"
         raise UsageError(f"no studies of {study!r} in {where} ({there}); run 'tune compare {study}' first")
@@ -63,9 +100,10 @@ def load_trials(storage: Storage, study_names: list[str]) -> pd.DataFrame:
 
 def load_tables(storage: Storage, study_names: list[str]) -> Tables:
     """Both tables in one pass over storage."""
-    study_rows, trial_rows, epoch_rows = [], [], []
+    storage = opened(storage)
+    study_rows, trial_rows, epoch_rows, handles = [], [], [], {}
     for name in study_names:
-        study = optuna.load_study(study_name=name, storage=storage)
+        study = handles[name] = optuna.load_study(study_name=name, storage=storage)
         attrs = study.user_attrs
         study_rows.append({"study_name": name, **{key: attrs.get(key) for key in STUDY_ATTRS}})
         arm = {"study_name": name, "sampler": attrs.get("sampler"), "seed": attrs.get("seed")}
@@ -82,7 +120,9 @@ def load_tables(storage: Storage, study_names: list[str]) -> Tables:
         trials["cum_epochs"] = by_study.epochs_run.cumsum()
         trials["cum_seconds"] = trials.duration_s.fillna(0.0).groupby(trials.study_name, sort=False).cumsum()
     studies = pd.DataFrame(study_rows, columns=["study_name", *STUDY_ATTRS])
-    return Tables(studies=studies, trials=trials, epochs=pd.DataFrame(epoch_rows, columns=EPOCH_COLUMNS))
+    return Tables(
+        studies=studies, trials=trials, epochs=pd.DataFrame(epoch_rows, columns=EPOCH_COLUMNS), handles=handles
+    )
 
 
 def trial_row(t: optuna.trial.FrozenTrial) -> dict:

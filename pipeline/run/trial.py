@@ -8,7 +8,7 @@ import optuna
 import torch
 
 from pipeline.data import Splits
-from pipeline.errors import Terminated
+from pipeline.errors import Terminated, TrialFailed
 from pipeline.models import count_parameters
 from pipeline.objectives import ObjectiveModule
 from pipeline.pruners import explain_pruning
@@ -61,7 +61,9 @@ class Objective:
                 history.append(result)
                 trial.report(result.val_loss, step=result.epoch)
                 if result.epoch >= self.prune_from and trial.should_prune():
-                    raise optuna.TrialPruned(explain_pruning(trial.study, step=result.epoch, values=[r.val_loss for r in history]))
+                    raise optuna.TrialPruned(
+                        explain_pruning(trial.study, step=result.epoch, values=[r.val_loss for r in history])
+                    )
                 start = time.perf_counter()
         except optuna.TrialPruned as exc:
             end(str(exc))
@@ -74,16 +76,14 @@ class Objective:
             model = None  # drop our reference so the cache can really be freed
             if torch.cuda.is_available():
                 torch.cuda.empty_cache()
-            raise TrialFailed(end(f"out of memory after {len(history)} epochs: {str(exc).splitlines()[0][:200]}")) from None
+            raise TrialFailed(
+                end(f"out of memory after {len(history)} epochs: {str(exc).splitlines()[0][:200]}")
+            ) from None
         except KeyboardInterrupt as exc:
             end(f"interrupted by {'SIGTERM' if isinstance(exc, Terminated) else 'SIGINT'} after {len(history)} epochs")
             raise
         record(trial, history, n_params=n_params, train_seconds=training)
         return history[-1].val_loss
-
-
-class TrialFailed(Exception):
-    """This trial cannot run (out of memory): it ends FAIL with its reason and the study goes on."""
 
 
 def is_out_of_memory(exc: BaseException) -> bool:
@@ -93,7 +93,12 @@ def is_out_of_memory(exc: BaseException) -> bool:
 
 
 def record(
-    trial: optuna.Trial, history: list[EpochResult], *, n_params: int, train_seconds: float, end_reason: str | None = None
+    trial: optuna.Trial,
+    history: list[EpochResult],
+    *,
+    n_params: int,
+    train_seconds: float,
+    end_reason: str | None = None,
 ) -> None:
     """Store what a trial did as user attrs (read back by the summary, notebooks and the dashboard)."""
     attrs = {

@@ -5,7 +5,7 @@ import pytest
 from conftest import sqlite_url
 from handmade import FAIL, add_arm, pruned
 
-from pipeline.analysis.trials import load_tables, load_trials, study_names
+from pipeline.analysis.tables import load_tables, load_trials, study_names
 from pipeline.errors import UsageError
 
 

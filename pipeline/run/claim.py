@@ -1,0 +1,31 @@
+"""Claiming a trial: under the storage's gate, recover stale trials, count, and create the trial.
+
+Everything that keeps a study at exactly its budget with many workers happens in :func:`claim_trial`,
+in one ``with`` block: the gate is taken and released in the same scope. A trial is created with
+``study.ask()`` (the sampler's relative sampling happens there, under the gate) and records its worker
+before the gate opens again, so another worker that sees it RUNNING can tell whose it is
+(run/recovery.py relies on that: a RUNNING trial without a worker record was orphaned).
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import optuna
+
+from pipeline.run.gate import Gate
+from pipeline.run.recovery import WorkerId, recover_stale_trials
+from pipeline.trial_states import CLAIMED
+
+
+def claim_trial(study: optuna.Study, gate: Gate, *, budget: int, worker: WorkerId) -> optuna.Trial | None:
+    """A new trial of ``study`` for ``worker``, or None once finished and running trials fill ``budget``."""
+    with gate:
+        recover_stale_trials(study)
+        if len(study.get_trials(deepcopy=False, states=CLAIMED)) >= budget:
+            return None
+        with warnings.catch_warnings():  # "heartbeat is supposed to be used with optimize": we beat (run/outcome.py)
+            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with")
+            trial = study.ask()
+        trial.set_user_attr("worker", worker.to_attr())
+        return trial

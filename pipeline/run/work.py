@@ -1,0 +1,128 @@
+"""The worker entry point: ``python -m pipeline.run.work DESCRIPTION`` runs trials described by a JSON
+:class:`Work` — which study script, its overrides, which arms, which storage — until every budget is met.
+
+A worker rebuilds the study spec from the script and the overrides, then checks it against the
+configuration stored on the studies before it runs anything: a worker whose description differs from
+what the studies were created with is refused, with the difference named.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import importlib
+import json
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from pipeline.config import Arm, StudySpec
+from pipeline.errors import UsageError
+from pipeline.exits import run_or_exit
+from pipeline.storage import Storage
+
+OVERRIDDEN = ("trials", "epochs", "seeds", "samplers", "pruner", "pruner_settings", "sampler_options", "val_fraction")
+
+
+@dataclass(frozen=True)
+class Work:
+    """What one worker process runs, as plain data (it travels as JSON on the command line)."""
+
+    study: str  # a study script name or path, as load_study_spec takes it
+    overrides: dict[str, Any]  # StudySpec fields (OVERRIDDEN) over the script's own
+    arms: list[str]  # Optuna study names
+    storage: str  # URL
+    device: str = "cpu"
+    data_dir: str = "data"
+    download: bool = True
+    trial_views: str | None = None  # "module:function" wrapping each objective, imported by the worker
+    index: int = 0
+    of: int = 1
+    threads: int = 1
+
+    @classmethod
+    def describe(cls, study: str, spec: StudySpec, arms: list[Arm], **fields) -> Work:
+        overrides = {key: getattr(spec, key) for key in OVERRIDDEN}
+        overrides["samplers"] = list(spec.samplers)
+        return cls(study=study, overrides=overrides, arms=[a.study_name for a in arms], **fields)
+
+    def to_json(self) -> str:
+        return json.dumps(dataclasses.asdict(self))
+
+    @classmethod
+    def from_json(cls, text: str) -> Work:
+        try:
+            return cls(**json.loads(text))
+        except (ValueError, TypeError) as exc:
+            raise UsageError(f"bad work description ({exc}); it is written by 'tune compare --workers'") from None
+
+
+def rebuild(work: Work) -> tuple[StudySpec, list[Arm]]:
+    """The spec and arms the work names, from its study script and overrides."""
+    from pipeline.study_scripts import load_study_spec
+
+    overrides = {**work.overrides, "samplers": tuple(work.overrides["samplers"])}
+    spec = dataclasses.replace(load_study_spec(work.study), **overrides)
+    arms = [arm for arm in spec.arms() if arm.study_name in set(work.arms)]
+    unknown = sorted(set(work.arms) - {arm.study_name for arm in arms})
+    if unknown:
+        raise UsageError(f"the work names studies its study script does not make: {', '.join(unknown)}")
+    return spec, arms
+
+
+def check_stored(storage: Storage, arms: list[Arm]) -> None:
+    """Every arm's study exists and was made by the same configuration (else a UsageError naming it)."""
+    import optuna
+
+    from pipeline.run.driver import refuse_changed_configs
+
+    opened = storage.open()
+    stored = {s.study_name for s in optuna.get_all_study_summaries(opened, include_best_trial=False)}
+    missing = [arm.study_name for arm in arms if arm.study_name not in stored]
+    if missing:
+        raise UsageError(f"study {missing[0]!r} does not exist in {storage.display}: create the comparison first")
+    refuse_changed_configs(opened, arms, storage)
+
+
+def run_work(work: Work) -> None:
+    import optuna
+    import torch
+
+    from pipeline.data import load_raw
+    from pipeline.device import resolve_device
+    from pipeline.run.driver import RunOptions, run_worker
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    torch.set_num_threads(work.threads)
+    spec, arms = rebuild(work)
+    options = RunOptions(
+        Storage(work.storage),
+        resolve_device(work.device),
+        Path(work.data_dir),
+        work.download,
+        trial_views=_resolve(work.trial_views),
+    )
+    check_stored(options.storage, arms)
+    raw = load_raw(spec.dataset, options.data_dir, download=options.download)
+    run_worker(spec, arms, options, raw=raw, worker_index=work.index, workers=work.of)
+
+
+def _resolve(name: str | None):
+    if name is None:
+        return None
+    module, _, attr = name.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def main(argv: list[str] | None = None) -> None:
+    argv = sys.argv[1:] if argv is None else argv
+    if len(argv) != 1:
+        print(
+            "usage: python -m pipeline.run.work DESCRIPTION_JSON (written by 'tune compare --workers')", file=sys.stderr
+        )
+        raise SystemExit(2)
+    run_or_exit(lambda: run_work(Work.from_json(argv[0])), say_stopped=False)  # the parent says it once
+
+
+if __name__ == "__main__":
+    main()
