@@ -283,3 +283,27 @@ def test_terminal_report_and_notes_carry_one_verdict_and_an_extension_repeats_no
         for sampler in ("random", "tpe"):
             note = get_note(optuna.load_study(study_name=f"digits_mlp-{sampler}-seed{seed}", storage=url))
             assert f"- {line}\n" in note and "[x.html](/reports/x.html)" in note
+
+
+def test_compare_loads_each_study_once_per_phase_and_writes_each_note_once(tmp_path, monkeypatch):
+    import pipeline.dashboard.notes as notes
+    from pipeline.cli import main
+
+    loads, saves = {}, {}
+    load_study, save_note = optuna.load_study, notes.save_note
+
+    def counting_load(*args, **kwargs):
+        loads[kwargs["study_name"]] = loads.get(kwargs["study_name"], 0) + 1
+        return load_study(*args, **kwargs)
+
+    def counting_save(study, body):
+        saves[study.study_name] = saves.get(study.study_name, 0) + 1
+        return save_note(study, body)
+
+    monkeypatch.setattr(optuna, "load_study", counting_load)  # the real functions, counted
+    monkeypatch.setattr(notes, "save_note", counting_save)
+    main(["compare", "digits_mlp", "--trials", "2", "--seeds", "2", "--epochs", "1", "--storage",
+          str(tmp_path / "count.db"), "--no-progress"])
+    names = {f"digits_mlp-{s}-seed{k}" for s in ("random", "tpe") for k in range(2)}
+    assert set(loads) == names and max(loads.values()) <= 2  # created, then loaded to run, then to analyze
+    assert saves == {name: 1 for name in names}
