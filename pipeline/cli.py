@@ -406,9 +406,13 @@ def warn_about_workers(workers: int, storage: Storage) -> None:
 
 def print_summary(spec: StudySpec, arms: list, storage: Storage, *, report: bool = False) -> None:
     """The per-sampler table, each sampler's best configuration and where things are, then the verdict and
-    (``report``) the HTML report's path last. One analysis feeds all of it, and the study notes get the very
-    verdict printed here (``run`` analyzed one arm: its notes judge the whole comparison)."""
-    result = analysis.analyze(storage, spec.name, names=[a.study_name for a in arms])
+    (``report``) the HTML report's path last.
+
+    ``compare`` analyzes every study of the script in the storage, as ``tune report``, the notes and the
+    notebook do, so all of them print one verdict; that one analysis feeds the terminal, the report and the
+    notes. ``run`` shows its one arm, then refreshes the notes of the whole comparison.
+    """
+    result = analysis.analyze(storage, spec.name, names=None if report else [a.study_name for a in arms])
     print()
     print(format_sampler_table(result.table))
     if len(result.best_trials):
@@ -417,7 +421,7 @@ def print_summary(spec: StudySpec, arms: list, storage: Storage, *, report: bool
         print(format_best_trials(result.best_trials))
     print()
     where = storage.file if storage.file else storage.display
-    print(f"Results: {where} ({len(arms)} Optuna studies, value = final validation loss)")
+    print(f"Results: {where} ({len(result.studies)} Optuna studies, value = final validation loss)")
     print(
         f"Browse:  .venv/bin/tune dashboard {spec.name}"
         + ("" if storage.is_default_for(spec.name) else f" --storage {storage.display}")
@@ -426,11 +430,9 @@ def print_summary(spec: StudySpec, arms: list, storage: Storage, *, report: bool
         print()
         for line in result.verdict:
             print(f"Verdict: {line}")
-    if report:
-        path = write_report(result, storage.report_path(spec.name), storage=storage.display)
-    if report:
-        write_analysis_notes(result, storage)  # after the report, so the notes link it
-    else:
-        write_notes(storage, spec.name)  # one arm ran; its note's verdict is about every arm stored
-    if report:
-        print(f"Report:  {path}")
+    if not report:
+        write_notes(storage, spec.name)
+        return
+    path = write_report(result, storage.report_path(spec.name), storage=storage.display)
+    write_analysis_notes(result, storage)  # after the report, so the notes link it
+    print(f"Report:  {path}")

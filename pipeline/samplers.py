@@ -8,10 +8,11 @@ an extension, a worker, another ``tune compare`` on the same storage) would rest
 and sample the parameter sets it sampled before. :class:`TrialStreams` gives each trial a stream of its
 own instead: before trial ``n`` it rebuilds the sampler with the seed ``seeds.sampler_seed(seed, n)``.
 Trial ``n`` of a study therefore samples the same way whichever process runs it, and no two trials of a
-study share a stream. Samplers that keep no state of their own between trials (random, TPE, GP, and
-CMA-ES, which keeps its state in the trials) lose nothing by being rebuilt; QMC keeps the study seed
-for its scrambled sequence (the sequence's position is stored in the study) and only its fallback
-sampler gets the per-trial stream.
+study share a stream. Random and TPE keep no state of their own between trials, and CMA-ES keeps its
+state in the trials, so rebuilding them changes nothing else. GP refits its kernel from scratch each
+trial (in one process Optuna would warm-start it from the previous fit): slower, and the same whichever
+process runs the trial. QMC keeps the study seed for its scrambled sequence (the sequence's position is
+stored in the study) and only its fallback sampler gets the per-trial stream.
 """
 
 from __future__ import annotations
@@ -61,6 +62,19 @@ SAMPLERS = tuple(REGISTRY)
 # Settings a command line may change: plain values only (no callables, no other sampler objects).
 OPTION_TYPES = (bool, int, float, str, type(None))
 NOT_OPTIONS = {"seed"}  # seeds come from --seeds / --seed and the per-trial streams
+# Settings whose default is None but which take a plain value; other None-default settings take objects
+# (callables, samplers, trials) that a command line cannot give.
+PLAIN_WHEN_NONE = {
+    "multivariate": "true or false",
+    "consider_prior": "true or false",
+    "prior_weight": "a number",
+    "consider_magic_clip": "true or false",
+    "consider_endpoints": "true or false",
+    "warn_independent_sampling": "true or false",
+    "sigma0": "a number",
+    "popsize": "an integer",
+    "restart_strategy": None,
+}
 
 
 def sampler_settings(name: str, seed: int, overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -87,6 +101,8 @@ def check_sampler_options(name: str, options: dict[str, Any]) -> None:
 
 def _expected_type(cls: type, parameter: str) -> str | None:
     """What a setting must be, judged by its default: ``"true or false"``, ``"an integer"``, ``"a number"``."""
+    if parameter in PLAIN_WHEN_NONE:
+        return PLAIN_WHEN_NONE[parameter]
     default = inspect.signature(cls).parameters[parameter].default
     if isinstance(default, bool):
         return "true or false"
@@ -107,6 +123,8 @@ def _is(value: Any, expected: str) -> bool:
 
 def _plain_default(cls: type, parameter: str) -> bool:
     default = inspect.signature(cls).parameters[parameter].default
+    if default is None:
+        return parameter in PLAIN_WHEN_NONE
     return default is inspect.Parameter.empty or isinstance(default, OPTION_TYPES)
 
 

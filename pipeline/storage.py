@@ -33,7 +33,9 @@ SCHEMES = ("sqlite", "journal", "postgresql", "mysql")
 JOURNAL_SUFFIXES = (".log", ".journal")
 SQLITE_BUSY_TIMEOUT_S = 60  # wait this long for another process's write lock before failing
 HEARTBEAT_INTERVAL_S = 10  # how often a running trial's heartbeat is written (database storages)
-GRACE_PERIOD_S = 30  # no heartbeat for this long: the trial's worker is gone (see run/recovery.py)
+# No heartbeat for this long: the trial's worker is gone (run/recovery.py). Longer than the busy timeout, so a
+# worker whose heartbeat waits for another's write lock is not taken for dead; local workers are judged by PID.
+GRACE_PERIOD_S = 2 * SQLITE_BUSY_TIMEOUT_S
 MAX_RETRY = 1  # a trial whose worker died twice is not tried a third time
 
 
@@ -45,10 +47,6 @@ class Storage:
     """
 
     url: str
-
-    @classmethod
-    def from_url(cls, url: str) -> Storage:
-        return cls(url)
 
     @property
     def kind(self) -> str:
@@ -82,23 +80,35 @@ class Storage:
 
     @property
     def artifact_dir(self) -> Path | None:
-        return artifact_dir(self.url)
+        """Where trial artifacts (learning curves) go: ``<file>-artifacts/`` beside an SQLite file,
+        ``runs/<database>-artifacts/`` for a database server, None for an in-memory database."""
+        if self.file is not None:
+            return self.file.with_name(f"{self.file.stem}-artifacts")
+        if self.kind == "memory":
+            return None
+        return RUNS_DIR / f"{make_url(self.url).database or 'optuna'}-artifacts"
 
     @property
     def report_dir(self) -> Path:
-        return report_dir(self.url)
+        """Where HTML reports on these studies go: beside a storage file (runs/ by default), else runs/."""
+        return self.file.parent if self.file is not None else RUNS_DIR
 
     def report_path(self, study: str) -> Path:
-        return default_report_path(self.url, study)
+        """The HTML report's default file, named after the storage so two storages never share one:
+        ``runs/x.db`` → ``runs/x.html``; for a database server, ``runs/STUDY.html``."""
+        return self.file.with_name(f"{self.file.stem}.html") if self.file is not None else RUNS_DIR / f"{study}.html"
 
     def is_default_for(self, study: str) -> bool:
         return self.url == default_storage(study)
 
     def open(self, *, heartbeat: bool = False) -> optuna.storages.BaseStorage:
-        """The Optuna storage, opened once per process (and per ``heartbeat``); see :func:`_open`."""
-        key = (self.url, heartbeat)
+        """The Optuna storage, opened once per process (and per ``heartbeat``) for each file or server;
+        see :func:`_open`. ``heartbeat``: for processes that run trials, on storages that have one."""
+        if self.kind == "memory":
+            return _open(self.url, heartbeat=False)  # a new database each time, as Optuna's own
+        key = (str(self.file.resolve()) if self.file is not None else self.url, heartbeat)
         if key not in _OPENED:
-            _OPENED[key] = _open(self.url, heartbeat=heartbeat)
+            _OPENED[key] = _open(self.url, heartbeat=heartbeat and self.has_heartbeat)
         return _OPENED[key]
 
 
@@ -156,30 +166,6 @@ def sqlite_path(url: str) -> Path | None:
     """The file behind an ``sqlite:///`` URL (None for an in-memory database)."""
     database = make_url(url).database
     return Path(database) if database and database != ":memory:" else None
-
-
-def artifact_dir(url: str) -> Path | None:
-    """Where trial artifacts (learning curves) go: ``<file>-artifacts/`` beside an SQLite file,
-    ``runs/<database>-artifacts/`` for a database server, None for an in-memory database."""
-    path = storage_file(url)
-    if path is not None:
-        return path.with_name(f"{path.stem}-artifacts")
-    if url.startswith("sqlite"):
-        return None  # in-memory
-    return RUNS_DIR / f"{make_url(url).database or 'optuna'}-artifacts"
-
-
-def default_report_path(url: str, study: str) -> Path:
-    """The HTML report's default file, named after the storage so two storages never share one:
-    ``runs/x.db`` → ``runs/x.html``; for a database server, ``runs/STUDY.html``."""
-    path = storage_file(url)
-    return path.with_name(f"{path.stem}.html") if path else RUNS_DIR / f"{study}.html"
-
-
-def report_dir(url: str) -> Path:
-    """Where HTML reports on the studies in ``url`` go: beside a storage file (runs/ by default), else runs/."""
-    path = storage_file(url)
-    return path.parent if path else RUNS_DIR
 
 
 def check_sqlite_path(path: Path | None) -> None:

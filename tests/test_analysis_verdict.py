@@ -88,3 +88,12 @@ def test_seeds_needed_grows_as_the_effect_shrinks_and_never_goes_below_six():
 def test_a_sampler_without_any_complete_trial_gets_a_verdict_that_says_so():
     verdict = only(analysis_of([("random", 0, [1.0]), ("tpe", 0, [pruned(1)])]))
     assert verdict.text == "tpe vs random: no seed where both completed a trial, nothing to compare"
+
+
+def test_the_direction_of_a_significant_result_follows_the_ranks_not_the_counts():
+    # tpe loses 12 of 24 seeds by a hair and wins the other 12 by a lot: the signed ranks lean its way.
+    tpe = [1.0 + 0.001 * (k + 1) for k in range(12)] + [0.9 - 0.01 * k for k in range(12)]
+    arms = [("random", s, [1.0]) for s in range(24)] + [("tpe", s, [v]) for s, v in enumerate(tpe)]
+    verdict = only(analysis_of(arms))
+    assert (verdict.wins, verdict.losses) == (12, 12) and verdict.significant
+    assert verdict.text.startswith("tpe vs random: better on 12 of 24 seeds, Wilcoxon p = ")

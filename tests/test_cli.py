@@ -252,11 +252,12 @@ def test_bad_storage_is_one_line_exit_2_and_changes_nothing(tmp_path, name, stor
 
 def test_many_workers_on_one_sqlite_file_get_a_warning_naming_the_journal(capsys):
     from pipeline.cli import warn_about_workers
+    from pipeline.storage import Storage
 
-    warn_about_workers(5, "sqlite:///runs/x.db")
+    warn_about_workers(5, Storage("sqlite:///runs/x.db"))
     err = capsys.readouterr().err
     assert "5 workers share one SQLite file" in err and "--storage runs/NAME.log" in err
-    warn_about_workers(2, "journal:///runs/x.log")
+    warn_about_workers(2, Storage("journal:///runs/x.log"))
     assert capsys.readouterr().err == ""
 
 
@@ -302,8 +303,21 @@ def test_compare_loads_each_study_once_per_phase_and_writes_each_note_once(tmp_p
 
     monkeypatch.setattr(optuna, "load_study", counting_load)  # the real functions, counted
     monkeypatch.setattr(notes, "save_note", counting_save)
-    main(["compare", "digits_mlp", "--trials", "2", "--seeds", "2", "--epochs", "1", "--storage",
-          str(tmp_path / "count.db"), "--no-progress"])
+    main(
+        [
+            "compare",
+            "digits_mlp",
+            "--trials",
+            "2",
+            "--seeds",
+            "2",
+            "--epochs",
+            "1",
+            "--storage",
+            str(tmp_path / "count.db"),
+            "--no-progress",
+        ]
+    )
     names = {f"digits_mlp-{s}-seed{k}" for s in ("random", "tpe") for k in range(2)}
     assert set(loads) == names and max(loads.values()) <= 2  # created, then loaded to run, then to analyze
     assert saves == {name: 1 for name in names}

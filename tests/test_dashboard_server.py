@@ -174,9 +174,12 @@ def test_a_pruned_trial_says_at_which_epoch_and_against_what_median(studies):
                 median = np.median([c[step] for c in complete if step in c])  # as MedianPruner: complete trials
                 reason = {a["key"]: a["value"] for a in trial["user_attrs"]}["end_reason"]
                 assert reason.startswith(
-                    f"pruned at epoch {step}: best validation loss so far {min(values.values()):.4g}"
+                    f"pruned after epoch {step + 1}: best validation loss so far {min(values.values()):.4g}"
                 )
-                assert f"is above the median {median:.4g} of {len(complete)} complete trials at epoch {step}" in reason
+                assert (
+                    f"is above the median {median:.4g} of {len(complete)} complete trials after epoch {step + 1}"
+                    in reason
+                )
                 assert trial["note"]["body"].startswith(f"**P{reason[1:]}.**")
                 pruned += 1
             elif trial["state"] == "Complete":
@@ -233,7 +236,7 @@ def test_a_browser_opens_the_study_list_then_a_study_with_its_trials_and_note(da
             page.get_by_role("link", name="Trials (List)").click()
             expect(page.get_by_text("Trial 0", exact=True)).to_be_visible()
             page.get_by_text("Pruned", exact=True).first.click()  # the first pruned trial
-            expect(page.get_by_text("Pruned at epoch").first).to_be_visible()  # its note
+            expect(page.get_by_text("Pruned after epoch").first).to_be_visible()  # its note
             curve = page.locator("img[src*='/artifacts/']").first
             curve.scroll_into_view_if_needed()
             expect(curve).to_be_visible()

@@ -11,7 +11,7 @@ from plotly.offline import get_plotlyjs
 
 from pipeline.cli import main
 from pipeline.report import render
-from pipeline.storage import default_report_path, sqlite_path
+from pipeline.storage import Storage, sqlite_path
 
 
 @pytest.fixture(scope="module")
@@ -36,8 +36,8 @@ def test_report_opens_with_the_verdict_then_notes_then_figures(page):
     assert text.index("<body>") < text.index("Verdict") < verdict
 
 
-def test_default_report_path_is_named_after_the_study_beside_the_sqlite_file(tmp_path):
-    assert default_report_path(sqlite_url(tmp_path / "any.db"), "digits_mlp") == tmp_path / "any.html"
+def test_the_default_report_is_named_after_the_storage_file_beside_it(tmp_path):
+    assert Storage(sqlite_url(tmp_path / "any.db")).report_path("digits_mlp") == tmp_path / "any.html"
 
 
 def test_report_command_refuses_a_storage_that_does_not_exist(tmp_path, capsys):

@@ -6,8 +6,8 @@ import sys
 
 import optuna
 import pytest
-
 from conftest import REPO, run_tiny, sqlite_url, tiny_spec
+
 from pipeline.run.work import Work, rebuild
 
 
@@ -17,8 +17,13 @@ def work_for(path, spec, **overrides) -> Work:
 
 
 def run_work(work: Work) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "pipeline.run.work", work.to_json()], cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    return subprocess.run(
+        [sys.executable, "-m", "pipeline.run.work", work.to_json()],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
 
 
 def test_a_description_round_trips_through_json_and_rebuilds_the_same_arms():
@@ -54,7 +59,12 @@ def test_a_worker_with_the_stored_configuration_runs_the_remaining_budget(tmp_pa
 
 
 def test_bad_json_is_one_line_and_exit_2():
-    done = subprocess.run([sys.executable, "-m", "pipeline.run.work", json.dumps({"study": "x"})], cwd=REPO,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline.run.work", json.dumps({"study": "x"})],
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 2 and done.stderr.startswith("error: bad work description")
     assert len(done.stderr.strip().splitlines()) == 1

@@ -118,7 +118,6 @@ def test_four_workers_on_a_fresh_file_finish_exactly_the_budget(tmp_path, filena
     for name, trials in trials_by_study(tmp_path / filename).items():
         assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 5, name
         assert count(trials, STATES.RUNNING, STATES.FAIL, STATES.WAITING) == 0, name
-        assert len({t.user_attrs["worker"]["index"] for t in trials}) > 1  # the trials really were shared out
         assert no_repeated_params(trials), name  # every trial draws from its own stream, whichever worker runs it
         by_parent = [t for t in trials if t.user_attrs["worker"]["pid"] == parent.pid]
         assert by_parent and all(

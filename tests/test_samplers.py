@@ -103,3 +103,9 @@ def test_sampler_options_parse_numbers_and_booleans_over_the_defaults():
     assert (name, options) == ("tpe", {"n_startup_trials": 5, "multivariate": False, "group": False})
     settings = sampler_settings(name, 1, options)
     assert settings["n_startup_trials"] == 5 and settings["multivariate"] is False and settings["n_ei_candidates"] == 24
+
+
+@pytest.mark.parametrize("text", ["tpe:gamma=10", "qmc:independent_sampler=1", "cmaes:x0=1"])
+def test_settings_that_take_objects_cannot_be_given_on_the_command_line(text):
+    with pytest.raises(UsageError, match=r"unknown setting"):
+        parse_sampler_option(text)

@@ -5,7 +5,7 @@ import optuna
 import pytest
 
 from pipeline.errors import UsageError
-from pipeline.storage import Storage, artifact_dir, open_storage, redact, report_dir, resolve_storage
+from pipeline.storage import Storage, open_storage, redact, resolve_storage
 
 
 def test_a_bare_path_means_an_sqlite_file(tmp_path):
@@ -69,12 +69,13 @@ def test_passwords_never_appear_in_printed_urls():
 
 
 def test_artifacts_and_reports_sit_beside_the_database(tmp_path):
-    url = f"sqlite:///{tmp_path / 'digits_mlp.db'}"
-    assert artifact_dir(url) == tmp_path / "digits_mlp-artifacts"
-    assert report_dir(url) == tmp_path
-    assert artifact_dir("sqlite://") is None  # in memory: no place beside it
-    assert artifact_dir("postgresql://tuner:secret@db/optuna") == Path("runs/optuna-artifacts")
-    assert report_dir("postgresql://tuner:secret@db/optuna") == Path("runs")
+    storage = Storage(f"sqlite:///{tmp_path / 'digits_mlp.db'}")
+    assert storage.artifact_dir == tmp_path / "digits_mlp-artifacts"
+    assert storage.report_dir == tmp_path
+    assert Storage("sqlite://").artifact_dir is None  # in memory: no place beside it
+    server = Storage("postgresql://tuner:secret@db/optuna")
+    assert server.artifact_dir == Path("runs/optuna-artifacts") and server.report_dir == Path("runs")
+    assert server.report_path("digits_mlp") == Path("runs/digits_mlp.html")
 
 
 @pytest.mark.parametrize(

@@ -161,7 +161,9 @@ def speedup(curves: pd.DataFrame, *, baseline: str = BASELINE, resamples: int = 
                 ratios.append(np.where(np.isfinite(o), b / o, 0.0))
             ratios = np.concatenate(ratios) if len(seeds) > 1 else np.array([np.nan])
             reached = bool(np.isfinite(other_at[0]))
-            low, high = np.quantile(ratios, [0.025, 0.975]) if len(seeds) > 1 else (np.nan, np.nan)
+            low, high = (
+                np.quantile(ratios, [0.025, 0.975], method="inverted_cdf") if len(seeds) > 1 else (np.nan, np.nan)
+            )
             rows.append(
                 {
                     "sampler": sampler,

@@ -121,7 +121,7 @@ def one_verdict(
         identical=identical,
         seeds_needed=needed,
     )
-    bottom = bottom_line(**fields)
+    bottom = bottom_line(**fields, direction=signed_rank_sum(differences))
     details = (
         []
         if identical or not result["n_pairs"]
@@ -142,9 +142,13 @@ def bottom_line(
     losses: int,
     p_value: float,
     identical: bool,
+    direction: float = 0.0,
     **_,
 ) -> str:
-    """``tpe vs random: better on 9 of 10 seeds, Wilcoxon p = 0.006`` and the like: the paired result in words."""
+    """``tpe vs random: better on 9 of 10 seeds, Wilcoxon p = 0.006`` and the like: the paired result in words.
+
+    ``direction`` is the signed-rank sum of the differences (negative: the sampler's losses were lower), which
+    is what the Wilcoxon test weighs — not the bare win / loss counts."""
     who = f"{sampler} vs {baseline}"
     if n_pairs == 0:
         return f"{who}: no seed where both completed a trial, nothing to compare"
@@ -157,8 +161,7 @@ def bottom_line(
     if np.isnan(p_value):
         return f"{who}: no difference, every one of the {seeds} tied"
     if p_value < ALPHA:
-        better = wins > losses
-        side, n = ("better", wins) if better else ("worse", losses)
+        side, n = ("better", wins) if direction < 0 else ("worse", losses)
         return f"{who}: {side} on {n} of {seeds}, Wilcoxon p = {p_value:.2g}"
     return (
         f"{who}: no significant difference at {seeds} (lower best validation loss on {wins}, higher on "
@@ -212,6 +215,15 @@ def speedup_phrase(row: pd.DataFrame, *, sampler: str, baseline: str, budget: in
         f"median best-so-far reached {target} after {r.needed:.0f} trials for {sampler}, "
         f"{r.baseline_needed:.0f} for {baseline}: {r.speedup:.2g}× as fast{interval}"
     )
+
+
+def signed_rank_sum(differences: np.ndarray) -> float:
+    """W+ − W− over the non-zero differences, ranked by size (ties share ranks), as Wilcoxon ranks them."""
+    nonzero = differences[differences != 0]
+    if not len(nonzero):
+        return 0.0
+    ranks = stats.rankdata(np.abs(nonzero))
+    return float(ranks[nonzero > 0].sum() - ranks[nonzero < 0].sum())
 
 
 def median_ci(differences: np.ndarray, *, rng: int = 0) -> tuple[float, float]:

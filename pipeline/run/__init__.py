@@ -7,7 +7,9 @@ sort its outcome; in one process or in worker processes, surviving kills and sig
 - ``outcome``: what a finished trial's end means (complete, pruned, diverged, failed, interrupted);
 - ``gate``: the lock under which a trial is claimed, so budgets are exact with many workers;
 - ``recovery``: trials left RUNNING by a dead worker are failed and retried;
-- ``workers``: ``--workers N`` on one machine, and the worker entry point with its serialisable work.
+- ``claim``: the gate taken and released around creating (and sampling) one trial;
+- ``workers``: ``--workers N`` on one machine: start, supervise, read progress;
+- ``work``: the worker entry point (``python -m pipeline.run.work``) and its serialisable description.
 """
 
 from pipeline.run.driver import ArmProgress, RunOptions, prepare, run_arms, run_worker

@@ -2,7 +2,8 @@
 
 Everything that keeps a study at exactly its budget with many workers happens in :func:`claim_trial`,
 in one ``with`` block: the gate is taken and released in the same scope. A trial is created with
-``study.ask()`` (the sampler's relative sampling happens there, under the gate) and records its worker
+``study.ask()`` and its relative sampling done at once, under the gate (so TPE's constant liar and QMC's
+sequence counter see every other worker's claimed trial), and it records its worker
 before the gate opens again, so another worker that sees it RUNNING can tell whose it is
 (run/recovery.py relies on that: a RUNNING trial without a worker record was orphaned).
 """
@@ -27,5 +28,6 @@ def claim_trial(study: optuna.Study, gate: Gate, *, budget: int, worker: WorkerI
         with warnings.catch_warnings():  # "heartbeat is supposed to be used with optimize": we beat (run/outcome.py)
             warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with")
             trial = study.ask()
+        trial.relative_params  # noqa: B018  sample now, under the gate (Optuna samples at the first suggest_*)
         trial.set_user_attr("worker", worker.to_attr())
         return trial

@@ -14,6 +14,9 @@ the budget):
 
 A stale trial is marked FAIL (with ``end_reason``) and re-queued once with the same parameters, by
 Optuna's ``RetryHeartbeatStaleTrialCallback``, so no finished trial is lost and the budget stays exact.
+
+The private Optuna calls the run layer needs (writing to a trial by id, the heartbeat thread) are here
+and nowhere else in it.
 """
 
 from __future__ import annotations

@@ -107,6 +107,8 @@ def run_parallel(
             "rerun to resume"
         )
     killed = [i for i, c in zip(processes, codes, strict=True) if c == -signal.SIGKILL]
+    if killed:  # its trial may be the last one of an arm the others had left: recover it and finish here
+        run_worker(spec, arms, options, raw=raw, worker_index=0, workers=workers, on_trial=on_trial)
     return [f"worker {i} was killed; the other workers failed its trial and retried its parameters" for i in killed]
 
 
@@ -134,7 +136,7 @@ def _supervise(processes: list[subprocess.Popen], received: list[int], progress:
                 if p.poll() is None:
                     p.send_signal(received[forwarded])
             forwarded += 1
-        if not stopping and _failed(processes):
+        if not stopping and not received and _failed(processes):  # after Ctrl-C, 130/143 are no failure
             stopping = True  # an error in one worker is an error in all: stop the rest cleanly
             for p in processes:
                 if p.poll() is None:
