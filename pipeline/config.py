@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any
 
-from pipeline.data import DATASETS
+from pipeline.data import DATASETS, dataset_name
 from pipeline.errors import UsageError, choices_error
 from pipeline.pruners import pruner_settings
 from pipeline.samplers import SAMPLERS, STREAMS, check_sampler_options, sampler_settings
@@ -23,7 +24,7 @@ class StudySpec:
     """
 
     name: str
-    dataset: str
+    dataset: str | Callable[[], Any]  # a built-in name, or a function returning the data (data/custom.py)
     objective: ModuleType  # an objective module: suggest(trial) and build(params, input_shape, n_classes)
     epochs: int
     trials: int
@@ -37,8 +38,13 @@ class StudySpec:
     val_fraction: float = 0.2  # of the training set, stratified, seeded by the study seed
 
     def __post_init__(self) -> None:
-        if self.dataset not in DATASETS:
+        if isinstance(self.dataset, str) and self.dataset not in DATASETS:
             raise choices_error("dataset", self.dataset, DATASETS)
+        if not isinstance(self.dataset, str) and not callable(self.dataset):
+            raise UsageError(
+                f"dataset must be a built-in name ({', '.join(DATASETS)}) or a function returning the data, "
+                f"got {type(self.dataset).__name__}; see README 'Tune your own model on your own data'"
+            )
         for sampler in self.samplers:
             if sampler not in SAMPLERS:
                 raise choices_error("sampler", sampler, SAMPLERS)
@@ -62,7 +68,8 @@ class StudySpec:
         if missing:
             name = getattr(self.objective, "__name__", repr(self.objective))
             raise UsageError(
-                f"objective {name!r} lacks {' and '.join(f + '()' for f in missing)}; see README 'Add an objective'"
+                f"objective {name!r} lacks {' and '.join(f + '()' for f in missing)}; see README 'Add your "
+                "own objective and study'"
             )
         pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs)  # validates
 
@@ -73,7 +80,7 @@ class StudySpec:
     def arm(self, sampler: str, seed: int) -> Arm:
         return Arm(
             study=self.name,
-            dataset=self.dataset,
+            dataset=dataset_name(self.dataset),
             objective=self.objective.__name__,
             epochs=self.epochs,
             val_fraction=self.val_fraction,

@@ -38,13 +38,22 @@ class Progress:
             self.bar.close()
 
 
-def format_sampler_table(table: pd.DataFrame) -> str:
-    """The per-sampler summary as aligned text: medians with [quartiles] over seeds."""
+def format_metric(value: float, metric: str) -> str:
+    """``97.2%`` for accuracy, ``0.412`` for R²."""
+    if pd.isna(value):
+        return "—"
+    return f"{value:.1%}" if metric == "accuracy" else f"{value:.3f}"
+
+
+def format_sampler_table(table: pd.DataFrame, *, metric: str = "accuracy") -> str:
+    """The per-sampler summary as aligned text: medians with [quartiles] over seeds. ``metric``: what the
+    validation metric beside the loss is (accuracy, or R² for regression)."""
+    m = lambda value: format_metric(value, metric)  # noqa: E731
     header = [
         "sampler",
         "seeds",
         "best val loss  median [IQR]",
-        "its val accuracy",
+        f"its val {metric}",
         "pruned",
         "epochs/seed",
         "time/seed",
@@ -56,7 +65,7 @@ def format_sampler_table(table: pd.DataFrame) -> str:
                 r.sampler,
                 str(r.seeds),
                 f"{r.best_value_median:.4f} [{r.best_value_q1:.4f}–{r.best_value_q3:.4f}]",
-                f"{r.best_val_accuracy_median:.1%} [{r.best_val_accuracy_q1:.1%}–{r.best_val_accuracy_q3:.1%}]",
+                f"{m(r.best_val_metric_median)} [{m(r.best_val_metric_q1)}–{m(r.best_val_metric_q3)}]",
                 f"{r.pruned_fraction:.0%}",
                 f"{r.epochs_run_median:.0f}",
                 f"{r.wall_seconds_median:.1f} s",
@@ -66,13 +75,13 @@ def format_sampler_table(table: pd.DataFrame) -> str:
     return "\n".join("  ".join(cell.ljust(w) for cell, w in zip(row, widths, strict=True)).rstrip() for row in rows)
 
 
-def format_best_trials(best: pd.DataFrame) -> str:
-    """Each sampler's best configuration: value, accuracy, where it is, and its hyperparameters."""
+def format_best_trials(best: pd.DataFrame, *, metric: str = "accuracy") -> str:
+    """Each sampler's best configuration: value, metric, where it is, and its hyperparameters."""
     lines = []
     for r in best.itertuples(index=False):
-        accuracy = f", val accuracy {r.val_accuracy:.1%}" if pd.notna(r.val_accuracy) else ""
+        shown = f", val {metric} {format_metric(r.val_metric, metric)}" if pd.notna(r.val_metric) else ""
         lines.append(
-            f"  {r.sampler:<8} val loss {r.value:.4f}{accuracy}: {r.study_name} trial {r.number}, "
+            f"  {r.sampler:<8} val loss {r.value:.4f}{shown}: {r.study_name} trial {r.number}, "
             f"{r.epochs_run:.0f} epochs"
         )
         lines.append(f"  {'':<8} {format_params(r.params)}")

@@ -58,7 +58,7 @@ def render(analysis: Analysis, *, storage: str = "") -> str:
         )
     parts += [
         "<h2>Per sampler, over seeds</h2>",
-        f"<pre>{esc(format_sampler_table(analysis.table))}</pre>",
+        f"<pre>{esc(format_sampler_table(analysis.table, metric=analysis.metric))}</pre>",
         "<h2>Best configuration per sampler</h2>",
         "<p class='how'>Each sampler's lowest final validation loss over all its seeds, the trial that found it and "
         "its hyperparameters: the configuration to retrain. Chosen on validation data; the test split is "

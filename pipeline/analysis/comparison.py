@@ -50,6 +50,17 @@ class Analysis:
         return [v.text for v in self.verdicts]
 
     @property
+    def task(self) -> str:
+        """classification or regression: what the value (validation loss) and the metric beside it are."""
+        tasks = self.studies.task.dropna() if "task" in self.studies else []
+        return tasks.iloc[0] if len(tasks) else "classification"
+
+    @property
+    def metric(self) -> str:
+        """The metric stored beside each trial's loss: ``accuracy`` or ``R²``."""
+        return "R²" if self.task == "regression" else "accuracy"
+
+    @property
     def samplers(self) -> list[str]:
         return sorted(self.best.sampler.unique())
 

@@ -14,7 +14,7 @@ BEST_COLUMNS = [
     "sampler",
     "seed",
     "best_value",
-    "best_val_accuracy",
+    "best_val_metric",
     "best_number",
     "finished",
     "pruned",
@@ -36,7 +36,7 @@ def best_per_study(trials: pd.DataFrame) -> pd.DataFrame:
                 "sampler": sampler,
                 "seed": seed,
                 "best_value": best.value if best is not None else np.nan,
-                "best_val_accuracy": best.val_accuracy if best is not None else np.nan,
+                "best_val_metric": best.val_metric if best is not None else np.nan,
                 "best_number": best.number if best is not None else np.nan,
                 "finished": len(finished),
                 "pruned": int((finished.state == "PRUNED").sum()),
@@ -60,7 +60,7 @@ def sampler_table(best: pd.DataFrame) -> pd.DataFrame:
         [
             best.groupby("sampler").seed.nunique().rename("seeds"),
             quartiles("best_value"),
-            quartiles("best_val_accuracy"),
+            quartiles("best_val_metric"),
             best.groupby("sampler").pruned_fraction.mean(),
             best.groupby("sampler").epochs_run.median().rename("epochs_run_median"),
             best.groupby("sampler").wall_seconds.median().rename("wall_seconds_median"),
@@ -103,7 +103,7 @@ def best_trials(trials: pd.DataFrame) -> pd.DataFrame:
                 "seed": best.seed,
                 "number": int(best.number),
                 "value": float(best.value),
-                "val_accuracy": best.val_accuracy,
+                "val_metric": best.val_metric,
                 "epochs_run": best.epochs_run,
                 "params": {c.removeprefix("params_"): _plain(best[c]) for c in params if not _missing(best[c])},
             }
@@ -111,7 +111,7 @@ def best_trials(trials: pd.DataFrame) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=BEST_TRIAL_COLUMNS)
 
 
-BEST_TRIAL_COLUMNS = ["sampler", "study_name", "seed", "number", "value", "val_accuracy", "epochs_run", "params"]
+BEST_TRIAL_COLUMNS = ["sampler", "study_name", "seed", "number", "value", "val_metric", "epochs_run", "params"]
 
 
 def _missing(value) -> bool:

@@ -18,7 +18,7 @@ COLUMNS = [
     "number",
     "state",
     "value",
-    "val_accuracy",
+    "val_metric",
     "n_params",
     "epochs_run",
     "train_seconds",
@@ -56,6 +56,7 @@ STUDY_ATTRS = [
     "split_sizes",
     "config_hash",
     "versions",
+    "task",
 ]
 
 
@@ -114,7 +115,7 @@ def load_tables(storage: Storage, study_names: list[str]) -> Tables:
     trials = pd.DataFrame(trial_rows, columns=COLUMNS + params)
     if len(trials):
         # Columns of running trials are all None: make them numbers, or cumsum refuses the object dtype.
-        for column in ("epochs_run", "duration_s", "train_seconds", "value", "val_accuracy"):
+        for column in ("epochs_run", "duration_s", "train_seconds", "value", "val_metric"):
             trials[column] = pd.to_numeric(trials[column], errors="coerce").astype(float)
         by_study = trials.groupby("study_name", sort=False)
         trials["cum_epochs"] = by_study.epochs_run.cumsum()
@@ -130,7 +131,7 @@ def trial_row(t: optuna.trial.FrozenTrial) -> dict:
         "number": t.number,
         "state": t.state.name,
         "value": t.value,
-        "val_accuracy": t.user_attrs.get("val_accuracy"),
+        "val_metric": t.user_attrs.get("val_accuracy", t.user_attrs.get("val_r2")),  # accuracy, or R² (regression)
         "n_params": t.user_attrs.get("n_params"),
         "epochs_run": t.user_attrs.get("epochs_run", len(t.intermediate_values)),
         "train_seconds": t.user_attrs.get("train_seconds"),

@@ -1,6 +1,22 @@
-"""Data: raw datasets loaded once per process → seeded train/validation splits on the device → batches."""
+"""Data: a built-in dataset or a study's own (a function, a CSV, a DataFrame) loaded once per process →
+seeded train/validation splits on the device → index-slice batches."""
 
-from pipeline.data.sources import DATASETS, RawData, load_raw
+from pipeline.data.custom import as_raw, dataset_name
+from pipeline.data.sources import DATASETS, TASKS, RawData, load_raw
 from pipeline.data.splits import Split, Splits, final_test_split, make_splits, shuffled_batches
+from pipeline.data.tabular import tabular
 
-__all__ = ["DATASETS", "RawData", "Split", "Splits", "load_raw", "make_splits", "shuffled_batches", "final_test_split"]
+__all__ = [
+    "DATASETS",
+    "TASKS",
+    "RawData",
+    "Split",
+    "Splits",
+    "as_raw",
+    "dataset_name",
+    "final_test_split",
+    "load_raw",
+    "make_splits",
+    "shuffled_batches",
+    "tabular",
+]

@@ -1,5 +1,7 @@
 """Raw datasets, loaded once per process into uint8/float tensors (no transforms, no DataLoader).
 
+A study names a built-in dataset, or passes its own function (pipeline/data/custom.py, and
+pipeline/data/tabular.py for a CSV or a DataFrame); both arrive here as :class:`RawData`.
 ``digits`` ships inside scikit-learn. ``mnist``, ``fashion_mnist`` and ``cifar10`` are read by
 torchvision from ``<data_dir>/<ClassName>/``; Fashion-MNIST also comes from Debian's
 ``dataset-fashion-mnist`` package when it is installed.
@@ -30,7 +32,8 @@ IDX_FILES = (
     "t10k-labels-idx1-ubyte",
 )
 TORCHVISION_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
-DATASETS = ("digits", *TORCHVISION_CLASSES)
+DATASETS = ("digits", *TORCHVISION_CLASSES)  # the built-in ones, by name
+TASKS = ("classification", "regression")
 
 # The digits test split is fixed (not the study seed) so a final evaluation is comparable across studies.
 DIGITS_TEST_FRACTION = 0.2
@@ -39,7 +42,8 @@ DIGITS_TEST_SEED = 0
 
 @dataclass(frozen=True)
 class RawData:
-    """A dataset as tensors: images ``(N, C, H, W)`` and integer labels, train and test parts."""
+    """A dataset as tensors, train and test parts: features ``(N, F)`` or images ``(N, C, H, W)``; labels
+    int64 class indices 0..n_classes−1 (classification) or float32 targets (regression, ``n_classes`` 1)."""
 
     name: str
     train_x: torch.Tensor
@@ -47,13 +51,36 @@ class RawData:
     test_x: torch.Tensor
     test_y: torch.Tensor
     n_classes: int
+    task: str = "classification"  # or "regression"
+
+    @property
+    def n_outputs(self) -> int:
+        """What a model's last layer produces: one logit per class, or one value."""
+        return self.n_classes if self.task == "classification" else 1
 
 
-def load_raw(name: str, data_dir: str | Path = "data", *, download: bool = True) -> RawData:
-    """Load ``name`` (one of ``DATASETS``); cached, so each process reads a dataset once."""
-    if name not in DATASETS:
-        raise choices_error("dataset", name, DATASETS)
-    return _load_raw(name, str(Path(data_dir).resolve()), download)
+_OWN: dict[int, tuple[object, RawData]] = {}  # a study's own dataset function → its data, once per process
+
+
+def load_raw(source, data_dir: str | Path = "data", *, download: bool = True) -> RawData:
+    """Load a built-in dataset by name (one of ``DATASETS``), or call a study's own dataset function and
+    check what it returned (pipeline/data/custom.py); cached, so each process reads a dataset once."""
+    if callable(source):
+        from pipeline.data.custom import as_raw, dataset_name
+
+        if id(source) not in _OWN:
+            name = dataset_name(source)
+            try:
+                value = source()
+            except UsageError:
+                raise
+            except Exception as exc:  # the study's own code: say whose, in one line
+                raise UsageError(f"dataset {name!r} failed to load: {type(exc).__name__}: {exc}") from None
+            _OWN[id(source)] = (source, as_raw(value, name=name))
+        return _OWN[id(source)][1]
+    if source not in DATASETS:
+        raise choices_error("dataset", source, DATASETS)
+    return _load_raw(source, str(Path(data_dir).resolve()), download)
 
 
 @lru_cache(maxsize=2)
@@ -73,14 +100,9 @@ def _load_digits() -> RawData:
     train_x, test_x, train_y, test_y = train_test_split(
         x, y, test_size=DIGITS_TEST_FRACTION, stratify=y, random_state=DIGITS_TEST_SEED
     )
-    return RawData(
-        "digits",
-        torch.from_numpy(train_x),
-        torch.from_numpy(train_y),
-        torch.from_numpy(test_x),
-        torch.from_numpy(test_y),
-        n_classes=10,
-    )
+    from pipeline.data.custom import as_raw
+
+    return as_raw(((train_x, train_y), (test_x, test_y)), name="digits")  # what a study's own function returns
 
 
 def _load_torchvision(name: str, data_dir: Path, download: bool) -> RawData:

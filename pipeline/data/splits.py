@@ -12,8 +12,8 @@ from pipeline.data.sources import RawData
 
 @dataclass(frozen=True)
 class Split:
-    x: torch.Tensor  # float32 (N, C, H, W), normalized with training statistics
-    y: torch.Tensor  # int64 (N,)
+    x: torch.Tensor  # float32 (N, F) or (N, C, H, W), normalized with training statistics
+    y: torch.Tensor  # int64 class indices (N,), or float32 regression targets standardized with training statistics
 
     def __len__(self) -> int:
         return len(self.y)
@@ -25,44 +25,69 @@ class Splits:
 
     train: Split
     val: Split
-    input_shape: tuple[int, ...]  # (C, H, W)
-    n_classes: int
-    mean: torch.Tensor  # per channel, from the training part only
+    input_shape: tuple[int, ...]  # (F,) or (C, H, W)
+    n_classes: int  # 1 for regression
+    mean: torch.Tensor  # per feature or channel, from the training part only
     std: torch.Tensor
+    task: str = "classification"  # or "regression"
+    y_mean: float = 0.0  # regression targets: y_standardized = (y - y_mean) / y_std, training statistics
+    y_std: float = 1.0
+
+    @property
+    def n_outputs(self) -> int:
+        return self.n_classes if self.task == "classification" else 1
 
 
 def make_splits(raw: RawData, *, seed: int, val_fraction: float, device: torch.device | str) -> Splits:
-    """Carve a stratified validation split (seeded) from the training set and normalize both parts
-    with the training part's per-channel mean and std."""
+    """Carve a validation split (seeded; stratified by class for classification) from the training set and
+    normalize both parts with the training part's statistics: per feature for feature vectors, per channel
+    for images, and — for regression — the targets too."""
     from sklearn.model_selection import train_test_split
 
     indices = torch.arange(len(raw.train_y))
-    train_idx, val_idx = train_test_split(
-        indices.numpy(), test_size=val_fraction, stratify=raw.train_y.numpy(), random_state=seed
-    )
-    train_x = raw.train_x[torch.from_numpy(train_idx)].float()
-    mean = train_x.mean(dim=(0, 2, 3))
-    std = train_x.std(dim=(0, 2, 3)).clamp_min(1e-6)
+    stratify = raw.train_y.numpy() if raw.task == "classification" else None
+    train_idx, val_idx = train_test_split(indices.numpy(), test_size=val_fraction, stratify=stratify, random_state=seed)
+    train_idx, val_idx = torch.from_numpy(train_idx), torch.from_numpy(val_idx)
+    train_x = raw.train_x[train_idx].float()
+    dims = (0, 2, 3) if train_x.dim() == 4 else (0,)
+    mean, std = train_x.mean(dim=dims), train_x.std(dim=dims).nan_to_num(1.0).clamp_min(1e-6)
+    y_mean, y_std = 0.0, 1.0
+    if raw.task == "regression":
+        train_y = raw.train_y[train_idx].float()
+        y_mean, y_std = float(train_y.mean()), max(float(train_y.std().nan_to_num(1.0)), 1e-6)
+    norm = _Normalize(mean, std, y_mean, y_std, regression=raw.task == "regression")
     return Splits(
-        train=_to_split(train_x, raw.train_y[torch.from_numpy(train_idx)], mean, std, device),
-        val=_to_split(
-            raw.train_x[torch.from_numpy(val_idx)], raw.train_y[torch.from_numpy(val_idx)], mean, std, device
-        ),
+        train=norm(raw.train_x[train_idx], raw.train_y[train_idx], device),
+        val=norm(raw.train_x[val_idx], raw.train_y[val_idx], device),
         input_shape=tuple(raw.train_x.shape[1:]),
         n_classes=raw.n_classes,
         mean=mean,
         std=std,
+        task=raw.task,
+        y_mean=y_mean,
+        y_std=y_std,
     )
 
 
 def final_test_split(raw: RawData, splits: Splits, *, device: torch.device | str) -> Split:
     """The held-out test set, normalized like the training data. For the one final evaluation only."""
-    return _to_split(raw.test_x, raw.test_y, splits.mean, splits.std, device)
+    norm = _Normalize(splits.mean, splits.std, splits.y_mean, splits.y_std, regression=splits.task == "regression")
+    return norm(raw.test_x, raw.test_y, device)
 
 
-def _to_split(x: torch.Tensor, y: torch.Tensor, mean: torch.Tensor, std: torch.Tensor, device) -> Split:
-    x = (x.float() - mean[:, None, None]) / std[:, None, None]
-    return Split(x.to(device), y.to(device))
+@dataclass(frozen=True)
+class _Normalize:
+    mean: torch.Tensor
+    std: torch.Tensor
+    y_mean: float
+    y_std: float
+    regression: bool
+
+    def __call__(self, x: torch.Tensor, y: torch.Tensor, device) -> Split:
+        shape = (-1, 1, 1) if x.dim() == 4 else (-1,)
+        x = (x.float() - self.mean.view(shape)) / self.std.view(shape)
+        y = (y.float() - self.y_mean) / self.y_std if self.regression else y
+        return Split(x.to(device), y.to(device))
 
 
 def shuffled_batches(n: int, batch_size: int, generator: torch.Generator, device) -> Iterator[torch.Tensor]:

@@ -205,6 +205,7 @@ def create_study(storage: optuna.storages.BaseStorage, arm: Arm, spec: StudySpec
         "pruner": arm.pruner,
         "pruner_settings": arm.pruner_settings,
         "dataset": arm.dataset,
+        "task": raw.task,  # classification (value: cross-entropy, metric: accuracy) or regression (MSE, R²)
         "objective": arm.objective,
         "epochs": arm.epochs,
         "trials": spec.trials,  # the budget of finished trials; may grow on a later run

@@ -15,6 +15,8 @@ from pipeline.pruners import explain_pruning
 from pipeline.seeds import torch_seed as trial_torch_seed
 from pipeline.training import Diverged, EpochResult, fit
 
+METRIC_ATTRS = {"classification": "val_accuracy", "regression": "val_r2"}  # the trial user attr of its metric
+
 
 class Objective:
     """``objective(trial)``: suggest → build → train, reporting the validation loss after every epoch.
@@ -46,14 +48,14 @@ class Objective:
         training = 0.0  # seconds building, training and evaluating the model; Optuna's calls not included
 
         def end(reason: str) -> str:
-            record(trial, history, n_params=n_params, train_seconds=training, end_reason=reason)
+            record(trial, history, n_params=n_params, train_seconds=training, end_reason=reason, task=self.data.task)
             return reason
 
         try:
             params = self.module.suggest(trial)  # inside: a Ctrl-C while sampling is recorded too
             torch.manual_seed(torch_seed)
             start = time.perf_counter()
-            model = self.module.build(params, self.data.input_shape, self.data.n_classes)
+            model = self.module.build(params, self.data.input_shape, self.data.n_outputs)
             n_params = count_parameters(model)
             model = model.to(self.data.train.x.device)
             for result in fit(model, self.data, params.training, epochs=self.epochs, seed=torch_seed):
@@ -82,7 +84,7 @@ class Objective:
         except KeyboardInterrupt as exc:
             end(f"interrupted by {'SIGTERM' if isinstance(exc, Terminated) else 'SIGINT'} after {len(history)} epochs")
             raise
-        record(trial, history, n_params=n_params, train_seconds=training)
+        record(trial, history, n_params=n_params, train_seconds=training, task=self.data.task)
         return history[-1].val_loss
 
 
@@ -99,10 +101,11 @@ def record(
     n_params: int,
     train_seconds: float,
     end_reason: str | None = None,
+    task: str = "classification",
 ) -> None:
     """Store what a trial did as user attrs (read back by the summary, notebooks and the dashboard)."""
     attrs = {
-        "val_accuracy": history[-1].val_accuracy if history else None,
+        METRIC_ATTRS[task]: history[-1].val_metric if history else None,
         "n_params": n_params,
         "epochs_run": len(history),
         "train_seconds": round(train_seconds, 4),

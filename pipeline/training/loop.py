@@ -33,16 +33,18 @@ class Diverged(Exception):
 
 
 def check_loss(epoch: int, what: str, value: float, n_classes: int) -> None:
-    if not math.isfinite(value) or value > DIVERGED_LOSS_FACTOR * math.log(max(n_classes, 2)):
+    """Regression (``n_classes`` 1) compares with the variance of standardized targets, 1: a mean predictor."""
+    scale = math.log(n_classes) if n_classes > 1 else 1.0
+    if not math.isfinite(value) or value > DIVERGED_LOSS_FACTOR * scale:
         raise Diverged(epoch, what, value)
 
 
 @dataclass(frozen=True)
 class EpochResult:
     epoch: int  # 0-based
-    train_loss: float  # mean cross-entropy over the epoch's mini-batches, weighted by batch size
-    val_loss: float  # mean cross-entropy over the whole validation split
-    val_accuracy: float
+    train_loss: float  # mean loss (cross-entropy, or MSE for regression) over the epoch's mini-batches
+    val_loss: float  # mean loss over the whole validation split
+    val_metric: float  # accuracy (classification) or R² (regression) on the validation split
     seconds: float  # training + evaluation time of this epoch
 
 
@@ -57,7 +59,7 @@ def fit(model: nn.Module, data: Splits, p: TrainingParams, *, epochs: int, seed:
         start = time.perf_counter()
         train_loss = train_epoch(model, data.train, optimizer, batch_size=p.batch_size, generator=generator)
         check_loss(epoch, "training loss", train_loss, data.n_classes)
-        val_loss, val_accuracy = evaluate(model, data.val)
+        val_loss, val_metric = evaluate(model, data.val)
         check_loss(epoch, "validation loss", val_loss, data.n_classes)
         if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
             scheduler.step(val_loss)
@@ -65,7 +67,7 @@ def fit(model: nn.Module, data: Splits, p: TrainingParams, *, epochs: int, seed:
             scheduler.step()
         if device.type == "cuda":
             torch.cuda.synchronize(device)
-        yield EpochResult(epoch, train_loss, val_loss, val_accuracy, time.perf_counter() - start)
+        yield EpochResult(epoch, train_loss, val_loss, val_metric, time.perf_counter() - start)
 
 
 def train_epoch(
@@ -74,7 +76,7 @@ def train_epoch(
     model.train()
     total = torch.zeros((), device=split.x.device)
     for idx in shuffled_batches(len(split), batch_size, generator, split.x.device):
-        loss = F.cross_entropy(model(split.x[idx]), split.y[idx])
+        loss = loss_of(model(split.x[idx]), split.y[idx])
         optimizer.zero_grad(set_to_none=True)
         loss.backward()
         optimizer.step()
@@ -82,15 +84,27 @@ def train_epoch(
     return total.item() / len(split)  # one device sync per epoch, not per batch
 
 
+def loss_of(outputs: torch.Tensor, y: torch.Tensor, reduction: str = "mean") -> torch.Tensor:
+    """Cross-entropy for class labels (int64), mean squared error for regression targets (float)."""
+    if y.dtype.is_floating_point:
+        return F.mse_loss(outputs.reshape(-1), y, reduction=reduction)
+    return F.cross_entropy(outputs, y, reduction=reduction)
+
+
 @torch.inference_mode()
 def evaluate(model: nn.Module, split: Split) -> tuple[float, float]:
-    """Mean cross-entropy and accuracy over the whole split."""
+    """Mean loss over the whole split, and its metric: accuracy, or R² for regression targets."""
     model.eval()
     loss_sum = torch.zeros((), device=split.x.device)
     correct = torch.zeros((), device=split.x.device)
     for start in range(0, len(split), EVAL_CHUNK):
-        logits = model(split.x[start : start + EVAL_CHUNK])
+        outputs = model(split.x[start : start + EVAL_CHUNK])
         y = split.y[start : start + EVAL_CHUNK]
-        loss_sum += F.cross_entropy(logits, y, reduction="sum")
-        correct += (logits.argmax(dim=1) == y).sum()
-    return loss_sum.item() / len(split), correct.item() / len(split)
+        loss_sum += loss_of(outputs, y, reduction="sum")
+        if not y.dtype.is_floating_point:
+            correct += (outputs.argmax(dim=1) == y).sum()
+    loss = loss_sum.item() / len(split)
+    if not split.y.dtype.is_floating_point:
+        return loss, correct.item() / len(split)
+    spread = split.y.var(unbiased=False).item()  # R² = 1 − MSE / variance of the targets around their mean
+    return loss, 1.0 - loss / spread if spread > 0 else float("nan")
