@@ -22,6 +22,7 @@ from pipeline.analysis.stats import BASELINE
 from pipeline.config import StudySpec
 from pipeline.console import Progress, format_best_trials, format_sampler_table
 from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, trial_views, write_analysis_notes, write_notes
+from pipeline.data import dataset_name
 from pipeline.device import resolve_device
 from pipeline.errors import UsageError
 from pipeline.exits import EXIT_USAGE, run_or_exit
@@ -31,7 +32,7 @@ from pipeline.run.driver import RunOptions, run_arms
 from pipeline.run.workers import run_parallel
 from pipeline.samplers import SAMPLERS, parse_sampler_option
 from pipeline.storage import Storage, resolve_storage
-from pipeline.study_scripts import available, load_study_spec
+from pipeline.study_scripts import everywhere, load_study_spec
 
 SQLITE_SENSIBLE_WORKERS = 4
 TRIAL_VIEWS = "pipeline.dashboard:trial_views"  # what worker processes wrap their objectives with
@@ -124,7 +125,9 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     for sub in (compare, run):
         if study is None:
             sub.add_argument(
-                "study", metavar="STUDY", help=f"a study script name ({', '.join(available())}) or a path to one"
+                "study",
+                metavar="STUDY",
+                help=f"a study script name ({', '.join(everywhere())}; ./studies/ first) or a path to one",
             )
         overrides = sub.add_argument_group("override the study script")
         if sub is compare:
@@ -252,7 +255,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         help="parameter importance evaluator (default: ped-anova; fanova is slower)",
     )
 
-    commands.add_parser("studies", help="list the study scripts in studies/")
+    commands.add_parser("studies", help="list the study scripts: ./studies/ of this folder, then the bundled ones")
     return parser
 
 
@@ -270,7 +273,7 @@ def main(argv: list[str] | None = None, *, study: StudySpec | None = None) -> No
 
 def dispatch(args: argparse.Namespace, study: StudySpec | None) -> None:
     if args.command == "studies":
-        print("\n".join(available()))
+        print("\n".join(everywhere()))
     elif args.command == "dashboard":
         dashboard_command(args, study)
     elif args.command == "report":
@@ -360,7 +363,7 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
     def start(remaining: int) -> None:  # called once the data, storage and stored configs checked out
         samplers = ", ".join(dict.fromkeys(a.sampler for a in arms))
         print(
-            f"{spec.name}: {spec.objective.__name__.rsplit('.', 1)[-1]} on {spec.dataset}; {samplers} × "
+            f"{spec.name}: {spec.objective.__name__.rsplit('.', 1)[-1]} on {dataset_name(spec.dataset)}; {samplers} × "
             f"{len({a.seed for a in arms})} seed(s); {spec.trials} trials of up to {spec.epochs} epochs per study; "
             f"{spec.pruner} pruner; {options.device}; {options.storage.display}; {remaining} trials to run",
             flush=True,
@@ -404,6 +407,22 @@ def warn_about_workers(workers: int, storage: Storage) -> None:
         )
 
 
+def how_invoked(command: str, study: str) -> str:
+    """``command`` for ``study`` the way this process was started, so a printed hint works as typed:
+    ``python studies/x.py dashboard``, ``python -m pipeline dashboard x``, ``tune dashboard x`` (or the path
+    to ``tune`` the user typed, when it is not on PATH)."""
+    import shutil
+
+    argv0 = sys.argv[0]
+    if Path(argv0).name == "__main__.py":
+        return f"python -m pipeline {command} {study}"
+    if Path(argv0).name != "tune" and argv0.endswith(".py"):  # a study script run directly
+        return f"python {argv0} {command}"
+    on_path = shutil.which("tune")
+    tune = "tune" if on_path and Path(on_path).resolve() == Path(argv0).resolve() else argv0
+    return f"{tune} {command} {study}"
+
+
 def print_summary(spec: StudySpec, arms: list, storage: Storage, *, report: bool = False) -> None:
     """The per-sampler table, each sampler's best configuration and where things are, then the verdict and
     (``report``) the HTML report's path last.
@@ -414,18 +433,17 @@ def print_summary(spec: StudySpec, arms: list, storage: Storage, *, report: bool
     """
     result = analysis.analyze(storage, spec.name, names=None if report else [a.study_name for a in arms])
     print()
-    print(format_sampler_table(result.table))
+    print(format_sampler_table(result.table, metric=result.metric))
     if len(result.best_trials):
         print()
         print("Best configuration per sampler (lowest final validation loss over its seeds):")
-        print(format_best_trials(result.best_trials))
+        print(format_best_trials(result.best_trials, metric=result.metric))
     print()
     where = storage.file if storage.file else storage.display
-    print(f"Results: {where} ({len(result.studies)} Optuna studies, value = final validation loss)")
-    print(
-        f"Browse:  .venv/bin/tune dashboard {spec.name}"
-        + ("" if storage.is_default_for(spec.name) else f" --storage {storage.display}")
-    )
+    loss = "mean squared error, standardized targets" if result.task == "regression" else "cross-entropy"
+    print(f"Results: {where} ({len(result.studies)} Optuna studies, value = final validation loss: {loss})")
+    where_flag = "" if storage.is_default_for(spec.name) else f" --storage {storage.display}"
+    print(f"Browse:  {how_invoked('dashboard', spec.name)}{where_flag}")
     if result.verdict:
         print()
         for line in result.verdict:

@@ -16,21 +16,43 @@ STUDIES_DIR = Path(__file__).resolve().parent.parent / "studies"
 
 
 def available(studies_dir: Path = STUDIES_DIR) -> list[str]:
+    """The study names in one folder."""
     return sorted(p.stem for p in studies_dir.glob("*.py") if not p.stem.startswith("_"))
 
 
+def search_dirs(studies_dir: Path = STUDIES_DIR) -> list[Path]:
+    """Where a study name is looked up: ``./studies/`` of the current folder first, then the bundled ones."""
+    here = Path.cwd() / "studies"
+    return [here, studies_dir] if here.resolve() != studies_dir.resolve() else [studies_dir]
+
+
+def everywhere(studies_dir: Path = STUDIES_DIR) -> list[str]:
+    """Every study name a command would find: those in ``./studies/`` and the bundled ones."""
+    return sorted({name for folder in search_dirs(studies_dir) for name in available(folder)})
+
+
+def find_study(name: str, studies_dir: Path = STUDIES_DIR) -> Path | None:
+    return next((d / f"{name}.py" for d in search_dirs(studies_dir) if (d / f"{name}.py").is_file()), None)
+
+
 def load_study_spec(name_or_path: str, studies_dir: Path = STUDIES_DIR) -> StudySpec:
-    """The ``STUDY`` declared by a study script; every way a script can be wrong is one ``UsageError``."""
+    """The ``STUDY`` declared by a study script; every way a script can be wrong is one ``UsageError``.
+
+    A name (``digits_mlp``) is looked up in ``./studies/`` then among the bundled studies; a path ending in
+    ``.py`` is used as it is."""
     path = Path(name_or_path)
     if path.suffix != ".py":
-        path = studies_dir / f"{name_or_path}.py"
-        if not path.is_file():
+        found = find_study(name_or_path, studies_dir)
+        if found is None:
             raise UsageError(
-                f"unknown study {name_or_path!r} (choose from: {', '.join(available(studies_dir))}, or a path "
-                "to a .py study script)"
+                f"unknown study {name_or_path!r} (choose from: {', '.join(everywhere(studies_dir))}, or a path to a "
+                ".py study script)"
             )
+        path = found
     elif not path.is_file():
-        raise UsageError(f"study script {path} not found")
+        stem = Path(name_or_path).stem
+        hint = f"; did you mean the study name {stem!r}?" if find_study(stem, studies_dir) else ""
+        raise UsageError(f"study script {path} not found{hint}")
     module = _execute(path)
     spec = getattr(module, "STUDY", None)
     if not isinstance(spec, StudySpec):

@@ -321,3 +321,19 @@ def test_compare_loads_each_study_once_per_phase_and_writes_each_note_once(tmp_p
     names = {f"digits_mlp-{s}-seed{k}" for s in ("random", "tpe") for k in range(2)}
     assert set(loads) == names and max(loads.values()) <= 2  # created, then loaded to run, then to analyze
     assert saves == {name: 1 for name in names}
+
+
+@pytest.mark.parametrize(
+    "argv0, expected",
+    [
+        ("/somewhere/pipeline/__main__.py", "python -m pipeline dashboard digits_mlp"),
+        ("studies/digits_mlp.py", "python studies/digits_mlp.py dashboard"),
+        (".venv/bin/tune", ".venv/bin/tune dashboard digits_mlp"),
+    ],
+)
+def test_printed_hints_repeat_the_way_the_command_was_started(monkeypatch, argv0, expected):
+    from pipeline.cli import how_invoked
+
+    monkeypatch.setattr(sys, "argv", [argv0])
+    monkeypatch.setenv("PATH", "/nonexistent")
+    assert how_invoked("dashboard", "digits_mlp") == expected
