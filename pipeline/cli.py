@@ -1,5 +1,5 @@
 """Command line: ``tune compare STUDY``, ``tune run STUDY``, ``tune report STUDY``, ``tune dashboard STUDY``,
-``tune studies``.
+``tune trial STUDY``, ``tune studies``.
 
 Bad input ends with one ``error: ...`` line and exit code 2, before anything is stored (pipeline/exits.py).
 What a run shows — the progress bar, the tables, the verdict, the report and the study notes — is made here,
@@ -20,7 +20,7 @@ from pipeline import analysis
 from pipeline.analysis.importance import EVALUATORS
 from pipeline.analysis.stats import BASELINE
 from pipeline.config import StudySpec
-from pipeline.console import Progress, format_best_trials, format_sampler_table
+from pipeline.console import Progress, format_best_trials, format_params, format_sampler_table
 from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, trial_views, write_analysis_notes, write_notes
 from pipeline.data import dataset_name
 from pipeline.device import resolve_device
@@ -51,7 +51,8 @@ examples:
   tune run digits_mlp --sampler tpe --seed 0   # one Optuna study
   tune report digits_mlp                       # write runs/digits_mlp.html: verdict, statistics, figures
   tune dashboard digits_mlp                    # browse runs/digits_mlp.db on http://127.0.0.1:8080/dashboard/
-  tune studies                                 # the study scripts there are"""
+  tune trial digits_mlp --study-name digits_mlp-tpe-seed0 --number 7 --retrain   # one trial, again, exactly
+  tune studies                                 # the study scripts: ./studies/ here, then the bundled ones"""
 
 
 class Parser(argparse.ArgumentParser):
@@ -255,6 +256,21 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         help="parameter importance evaluator (default: ped-anova; fanova is slower)",
     )
 
+    trial = commands.add_parser(
+        "trial",
+        help="show one trial: its parameters, seeds, and the Python to train it again exactly",
+        description="Print one trial's parameters and seeds and the Python that rebuilds and trains it exactly; "
+        "--retrain runs that training and shows each epoch's validation loss beside the stored one.",
+    )
+    if study is None:
+        trial.add_argument("study", metavar="STUDY", help="a study script name or path")
+    trial.add_argument(
+        "--study-name", required=True, metavar="NAME", help="the Optuna study, e.g. digits_mlp-tpe-seed0"
+    )
+    trial.add_argument("--number", required=True, type=seed_int, metavar="N", help="the trial number")
+    trial.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
+    trial.add_argument("--retrain", action="store_true", help="train it again now (CPU) and compare, epoch by epoch")
+
     commands.add_parser("studies", help="list the study scripts: ./studies/ of this folder, then the bundled ones")
     return parser
 
@@ -278,6 +294,8 @@ def dispatch(args: argparse.Namespace, study: StudySpec | None) -> None:
         dashboard_command(args, study)
     elif args.command == "report":
         report_command(args, study)
+    elif args.command == "trial":
+        trial_command(args, study)
     else:
         spec = apply_overrides(study or load_study_spec(args.study), args)
         run_command(spec, args, study_ref=_study_ref(args, study))
@@ -322,6 +340,35 @@ def report_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     for line in result.verdict:
         print(f"Verdict: {line}")
     print(f"Report:  {output}")
+
+
+def trial_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    from pipeline.run.rerun import retrain, stored_trial
+
+    spec = study or load_study_spec(args.study)
+    storage = resolve_storage(args.storage, spec.name)
+    if storage.file is not None and not storage.file.is_file():
+        raise UsageError(
+            f"no comparison stored at {storage.file} (run 'tune compare {spec.name}' first, or pass --storage)"
+        )
+    found = stored_trial(storage, args.study_name, args.number)
+    print(f"{found.study_name} trial {found.number} ({found.state}): {format_params(found.params)}")
+    print(
+        f"study seed {found.seed} (data split), torch seed {found.torch_seed} (weights and batch order), "
+        f"{found.epochs} epochs, validation fraction {found.val_fraction}"
+    )
+    print("\nTo train it again exactly:\n")
+    print(found.code(_study_ref(args, study) or spec.name))
+    if not args.retrain:
+        return
+    again = retrain(spec, found)
+    print("\nepoch  stored val loss  retrained")
+    for epoch, (old, new) in enumerate(zip(found.val_loss, again, strict=False), start=1):
+        print(f"{epoch:>5}  {old:>15.6f}  {new:>9.6f}")
+    shared = min(len(found.val_loss), len(again))
+    same = all(abs(a - b) <= 1e-5 * max(1.0, abs(a)) for a, b in zip(found.val_loss, again[:shared], strict=True))
+    stopped = f" (it stopped after epoch {len(found.val_loss)}: {found.state.lower()})" if shared < len(again) else ""
+    print(f"\n{'the same' if same else 'DIFFERENT'} over the {shared} stored epochs{stopped}")
 
 
 def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:

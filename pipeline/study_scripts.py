@@ -12,7 +12,7 @@ from pathlib import Path
 from pipeline.config import StudySpec
 from pipeline.errors import UsageError
 
-STUDIES_DIR = Path(__file__).resolve().parent.parent / "studies"
+STUDIES_DIR = Path(__file__).resolve().parent / "studies"  # the bundled ones: a link to studies/ in the repo
 
 
 def available(studies_dir: Path = STUDIES_DIR) -> list[str]:

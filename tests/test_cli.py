@@ -115,7 +115,11 @@ GOOD_SCRIPT = (
 
 # (name, arguments before --storage, expected one-line message). {tmp} is the test's temp dir.
 BAD_INPUT = [
-    ("unknown study", ["compare", "digits_mpl"], r"unknown study 'digits_mpl' \(choose from: cifar10_cnn, digits_mlp"),
+    (
+        "unknown study",
+        ["compare", "digits_mpl"],
+        r"unknown study 'digits_mpl' \(choose from: breast_cancer_mlp, cifar10_cnn, diabetes_mlp, digits_mlp",
+    ),
     (
         "unknown sampler",
         ["compare", "digits_mlp", "--samplers", "random,tpee"],
@@ -337,3 +341,36 @@ def test_printed_hints_repeat_the_way_the_command_was_started(monkeypatch, argv0
     monkeypatch.setattr(sys, "argv", [argv0])
     monkeypatch.setenv("PATH", "/nonexistent")
     assert how_invoked("dashboard", "digits_mlp") == expected
+
+
+def test_one_trial_can_be_shown_and_retrained_exactly_by_hand(finished_db, tmp_path):
+    path, _ = finished_db
+    study = optuna.load_study(study_name="digits_mlp-tpe-seed0", storage=f"sqlite:///{path}")
+    best = study.best_trial
+    done = cli(
+        "trial",
+        "digits_mlp",
+        "--storage",
+        str(path),
+        "--study-name",
+        "digits_mlp-tpe-seed0",
+        "--number",
+        str(best.number),
+        "--retrain",
+    )
+    assert done.returncode == 0, done.stderr
+    assert f"digits_mlp-tpe-seed0 trial {best.number} (COMPLETE)" in done.stdout and "torch seed " in done.stdout
+    assert done.stdout.rstrip().endswith(f"the same over the {len(best.intermediate_values)} stored epochs")
+    code = done.stdout.split("To train it again exactly:\n\n", 1)[1].split("\n\nepoch", 1)[0]
+    ran = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert ran.returncode == 0, ran.stderr
+    assert float(ran.stdout.split()[0]) == pytest.approx(best.value, rel=1e-6)  # the printed Python, run as is
+
+
+def test_asking_for_a_trial_that_does_not_exist_is_one_line(finished_db):
+    path, _ = finished_db
+    done = cli("trial", "digits_mlp", "--storage", str(path), "--study-name", "digits_mlp-tpe-seed0", "--number", "99")
+    assert (
+        done.returncode == 2
+        and done.stderr.strip() == "error: study 'digits_mlp-tpe-seed0' has no trial 99 (trials 0–2)"
+    )

@@ -76,3 +76,42 @@ def test_a_study_script_run_directly_and_by_name_fail_the_same_way(tmp_path):
         assert done.returncode == 2 and "Traceback" not in done.stderr, done.stderr
         (line,) = done.stderr.strip().splitlines()
         assert "unknown dataset 'imagenet' (choose from: digits" in line
+
+
+def test_a_regular_install_runs_bundled_studies_and_a_script_from_any_folder(tmp_path):
+    import os
+    import subprocess
+
+    from conftest import REPO
+
+    wheels, site, work = tmp_path / "wheels", tmp_path / "site", tmp_path / "work"
+    pip = [sys.executable, "-m", "pip", "--disable-pip-version-check", "-q"]
+    subprocess.run(
+        [*pip, "wheel", "--no-deps", "--no-build-isolation", "-w", str(wheels), str(REPO)],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    subprocess.run(
+        [*pip, "install", "--no-deps", "--target", str(site), *map(str, wheels.glob("*.whl"))],
+        check=True,
+        capture_output=True,
+        timeout=300,
+    )
+    work.mkdir()
+    env = {**os.environ, "PYTHONPATH": str(site)}
+
+    def run(*args):
+        return subprocess.run([sys.executable, *args], cwd=work, env=env, capture_output=True, text=True, timeout=300)
+
+    assert run("-c", "import pipeline; print(pipeline.__file__)").stdout.startswith(str(site))  # not the clone
+    assert "digits_mlp" in run("-m", "pipeline", "studies").stdout.split()
+    (work / "mine.py").write_text(
+        "from pipeline import StudySpec, main\nfrom pipeline.objectives import mlp\n"
+        "STUDY = StudySpec(name='mine', dataset='digits', objective=mlp, epochs=1, trials=2, seeds=1)\n"
+    )
+    tiny = ("--trials", "2", "--seeds", "1", "--epochs", "1", "--no-progress")
+    for study in ("mine.py", "digits_mlp"):
+        done = run("-m", "pipeline", "compare", study, *tiny)
+        assert done.returncode == 0, done.stderr
+    assert (work / "runs" / "mine.db").is_file() and (work / "runs" / "digits_mlp.db").is_file()
