@@ -172,3 +172,23 @@ def test_sampler_options_reach_the_sampler_and_the_stored_settings(tmp_path):
 def test_a_sampler_named_twice_is_refused():
     with pytest.raises(UsageError, match=r"sampler 'tpe' is named twice"):
         tiny_spec(samplers=("random", "tpe", "tpe"))
+
+
+def test_a_study_whose_dataset_function_returns_torch_datasets_runs_like_a_built_in(tmp_path):
+    from torch.utils.data import TensorDataset
+
+    from pipeline.data import load_raw
+
+    digits = load_raw("digits")
+
+    def my_digits():
+        flat = lambda x: x.reshape(len(x), -1)  # noqa: E731  feature vectors, not images
+        return TensorDataset(flat(digits.train_x), digits.train_y), TensorDataset(flat(digits.test_x), digits.test_y)
+
+    spec = run_tiny(tmp_path / "own.db", dataset=my_digits, seeds=1, trials=3)
+    url = sqlite_url(tmp_path / "own.db")
+    study = optuna.load_study(study_name="digits_mlp-tpe-seed0", storage=url)
+    assert spec.arms()[0].dataset == "my_digits" and study.user_attrs["dataset"] == "my_digits"
+    assert study.user_attrs["split_sizes"]["test (unused while tuning)"] == len(digits.test_y)
+    finished = study.get_trials(states=FINISHED)
+    assert len(finished) == 3 and all(t.user_attrs["val_accuracy"] > 0 for t in finished)

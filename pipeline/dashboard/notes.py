@@ -21,6 +21,11 @@ from pipeline.analysis.stats import BASELINE
 from pipeline.storage import Storage
 from pipeline.trial_states import FINISHED_NAMES
 
+LOSSES = {
+    "classification": "cross-entropy; accuracy beside it",
+    "regression": "MSE of standardized targets; R² beside it",
+}
+
 
 def write_notes(storage: Storage | str, study: str | None = None) -> int:
     """Write the note of every Optuna study of study script ``study`` (of every script when None), from
@@ -86,7 +91,8 @@ def study_note(
     lines = [
         f"## {attrs['study']}: {sampler} sampler, seed {seed}",
         "",
-        f"Minimizes the validation loss after the last epoch of `{attrs['objective']}` on **{attrs['dataset']}**: "
+        f"Minimizes the validation loss ({LOSSES.get(attrs['task'], 'cross-entropy')}) after the last epoch of "
+        f"`{attrs['objective']}` on **{attrs['dataset']}**: "
         f"{attrs['trials']} finished trials of up to {attrs['epochs']} epochs, {attrs['pruner']} pruner "
         f"(config hash `{attrs['config_hash']}`). Each trial's intermediate values are its per-epoch "
         "validation losses; its artifacts hold its learning curve; a pruned trial's `end_reason` says why.",
