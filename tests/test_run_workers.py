@@ -7,6 +7,7 @@ import json
 import os
 import re
 import signal
+import sqlite3
 import subprocess
 import sys
 import time
@@ -22,14 +23,30 @@ pytestmark = pytest.mark.slow
 STATES = optuna.trial.TrialState
 
 
+_started: list[subprocess.Popen] = []
+
+
 def tune(*args: str, cwd=REPO) -> subprocess.Popen:
-    return subprocess.Popen(
+    process = subprocess.Popen(
         [sys.executable, "-m", "pipeline", *args, "--no-progress"],
         cwd=cwd,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
     )
+    _started.append(process)
+    return process
+
+
+@pytest.fixture(autouse=True)
+def no_process_outlives_its_test():
+    """A test that fails half-way must not leave its runs competing with the next test for the CPU."""
+    yield
+    while _started:
+        process = _started.pop()
+        if process.poll() is None:
+            process.kill()
+            process.communicate()
 
 
 def finish(process: subprocess.Popen, timeout: float = 300) -> tuple[int, str, str]:
@@ -74,10 +91,24 @@ def wait_for(condition, timeout: float = 120, every: float = 0.05):
     raise AssertionError("timed out waiting")
 
 
+def studies_exist(path) -> bool:
+    """Whether the run under test has created its storage's schema and a study. Until then a reader must not
+    open it: Optuna's RDBStorage would create the schema itself, racing the run's own creation."""
+    if path.suffix == ".log":
+        return path.exists() and path.stat().st_size > 0
+    if not path.exists():
+        return False
+    try:
+        with sqlite3.connect(f"file:{path}?mode=ro", uri=True) as db:
+            return db.execute("select count(*) from studies").fetchone()[0] > 0
+    except sqlite3.Error:  # no tables yet, or locked for a moment
+        return False
+
+
 def running_trial(path, worker_index: int | None = None):
     """A RUNNING trial that has recorded its worker (optionally: that worker's index) and is training —
     it has reported an epoch — or None."""
-    if not path.exists():
+    if not studies_exist(path):
         return None
     try:
         studies = trials_by_study(path)
@@ -207,7 +238,7 @@ def test_a_run_killed_mid_trial_resumes_retrying_that_trial(tmp_path):
         str(path),
     )
     first = tune(*args)
-    victim = wait_for(lambda: running_trial(path) if running_trial(path) and running_trial(path).number >= 1 else None)
+    victim = wait_for(lambda: (t := running_trial(path)) is not None and t.number >= 1 and t)
     os.kill(first.pid, signal.SIGKILL)
     first.communicate()
     before = trials_by_study(path)["digits_mlp-tpe-seed0"]
