@@ -487,8 +487,7 @@ def print_summary(spec: StudySpec, arms: list, storage: Storage, *, report: bool
         print(format_best_trials(result.best_trials, metric=result.metric))
     print()
     where = storage.file if storage.file else storage.display
-    loss = "mean squared error, standardized targets" if result.task == "regression" else "cross-entropy"
-    print(f"Results: {where} ({len(result.studies)} Optuna studies, value = final validation loss: {loss})")
+    print(f"Results: {where} ({len(result.studies)} Optuna studies, value = final validation loss: {result.loss})")
     where_flag = "" if storage.is_default_for(spec.name) else f" --storage {storage.display}"
     print(f"Browse:  {how_invoked('dashboard', spec.name)}{where_flag}")
     if result.verdict:

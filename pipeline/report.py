@@ -37,9 +37,6 @@ def write_report(analysis: Analysis, path: Path, *, storage: str = "") -> Path:
     return path
 
 
-LOSSES = {"classification": "cross-entropy", "regression": "mean squared error of standardized targets"}
-
-
 def render(analysis: Analysis, *, storage: str = "") -> str:
     """The whole report as one HTML string."""
     figs = figures(analysis)
@@ -124,7 +121,7 @@ def setup_text(analysis: Analysis, storage: str) -> str:
     return (
         f"{first.objective} on {first.dataset}; {', '.join(f'{s} × {n} seeds' for s, n in seeds.items())}; "
         f"budget {analysis.budget} finished trials of up to {first.epochs} epochs per study; {first.pruner} pruner "
-        f"{first.pruner_settings}; value = final validation loss ({LOSSES[analysis.task]}), with the validation "
+        f"{first.pruner_settings}; value = final validation loss ({analysis.loss}), with the validation "
         f"{analysis.metric} beside it. Storage {storage or 'unnamed'}; "
         f"written {datetime.now():%Y-%m-%d %H:%M}; {versions}."
     )

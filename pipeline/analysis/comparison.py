@@ -14,6 +14,7 @@ from pipeline.analysis.stats import BASELINE, paired_tests, speedup
 from pipeline.analysis.summary import best_per_study, best_trials, pruning_table, sampler_table
 from pipeline.analysis.tables import Storage, StorageHandle, load_tables, opened, study_names
 from pipeline.analysis.verdict import Verdict, paired_differences, verdicts
+from pipeline.data.sources import LOSS_NAMES, METRIC_NAMES
 
 
 @dataclass(frozen=True)
@@ -58,7 +59,12 @@ class Analysis:
     @property
     def metric(self) -> str:
         """The metric stored beside each trial's loss: ``accuracy`` or ``R²``."""
-        return "R²" if self.task == "regression" else "accuracy"
+        return METRIC_NAMES[self.task]
+
+    @property
+    def loss(self) -> str:
+        """What the value, the validation loss, is: ``cross-entropy`` or ``mean squared error of ...``."""
+        return LOSS_NAMES[self.task]
 
     @property
     def samplers(self) -> list[str]:

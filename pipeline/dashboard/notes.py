@@ -18,13 +18,9 @@ from optuna_dashboard import get_note, save_note
 
 from pipeline import analysis
 from pipeline.analysis.stats import BASELINE
+from pipeline.data.sources import LOSS_NAMES, METRIC_NAMES
 from pipeline.storage import Storage
 from pipeline.trial_states import FINISHED_NAMES
-
-LOSSES = {
-    "classification": "cross-entropy; accuracy beside it",
-    "regression": "MSE of standardized targets; R² beside it",
-}
 
 
 def write_notes(storage: Storage | str, study: str | None = None) -> int:
@@ -88,10 +84,11 @@ def study_note(
     """The markdown note of one study; ``best`` is ``analysis.best_per_study`` once the comparison is done."""
     attrs = defaultdict(lambda: "?", attrs)  # a study made by an older pipeline may lack some attrs
     sampler, seed = attrs["sampler"], attrs["seed"]
+    task = attrs["task"] if attrs["task"] in LOSS_NAMES else "classification"  # older studies: classification
     lines = [
         f"## {attrs['study']}: {sampler} sampler, seed {seed}",
         "",
-        f"Minimizes the validation loss ({LOSSES.get(attrs['task'], 'cross-entropy')}) after the last epoch of "
+        f"Minimizes the validation loss ({LOSS_NAMES[task]}; {METRIC_NAMES[task]} beside it) after the last epoch of "
         f"`{attrs['objective']}` on **{attrs['dataset']}**: "
         f"{attrs['trials']} finished trials of up to {attrs['epochs']} epochs, {attrs['pruner']} pruner "
         f"(config hash `{attrs['config_hash']}`). Each trial's intermediate values are its per-epoch "

@@ -2,12 +2,14 @@
 seeded train/validation splits on the device → index-slice batches."""
 
 from pipeline.data.custom import as_raw, dataset_name
-from pipeline.data.sources import DATASETS, TASKS, RawData, load_raw
+from pipeline.data.sources import DATASETS, LOSS_NAMES, METRIC_NAMES, TASKS, RawData, load_raw
 from pipeline.data.splits import Split, Splits, final_test_split, make_splits, shuffled_batches
 from pipeline.data.tabular import tabular
 
 __all__ = [
     "DATASETS",
+    "LOSS_NAMES",
+    "METRIC_NAMES",
     "TASKS",
     "RawData",
     "Split",

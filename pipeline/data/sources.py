@@ -34,6 +34,9 @@ IDX_FILES = (
 TORCHVISION_CLASSES = {"mnist": "MNIST", "fashion_mnist": "FashionMNIST", "cifar10": "CIFAR10"}
 DATASETS = ("digits", *TORCHVISION_CLASSES)  # the built-in ones, by name
 TASKS = ("classification", "regression")
+# What a trial's value (its validation loss) and the metric stored beside it are, per task: said once.
+LOSS_NAMES = {"classification": "cross-entropy", "regression": "mean squared error of standardized targets"}
+METRIC_NAMES = {"classification": "accuracy", "regression": "R²"}
 
 # The digits test split is fixed (not the study seed) so a final evaluation is comparable across studies.
 DIGITS_TEST_FRACTION = 0.2
