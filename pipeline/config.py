@@ -12,7 +12,10 @@ from typing import Any
 from pipeline.data import DATASETS, dataset_name
 from pipeline.errors import UsageError, choices_error
 from pipeline.pruners import pruner_settings
-from pipeline.samplers import SAMPLERS, STREAMS, check_sampler_options, sampler_settings
+from pipeline.samplers import SAMPLERS, STREAMS, check_sampler_options, require, sampler_settings
+
+MAX_SEEDS = 100  # paired seeds per comparison: beyond this, creating the studies alone takes minutes
+MAX_SEED = 2**32 - 1  # a seed is a 32-bit unsigned integer (numpy's and scikit-learn's random_state)
 
 
 @dataclass(frozen=True)
@@ -48,6 +51,7 @@ class StudySpec:
         for sampler in self.samplers:
             if sampler not in SAMPLERS:
                 raise choices_error("sampler", sampler, SAMPLERS)
+            require(sampler)  # its package, before any study is made for it
         repeated = sorted({s for s in self.samplers if self.samplers.count(s) > 1})
         if repeated:
             raise UsageError(f"sampler {repeated[0]!r} is named twice in samplers; name each sampler once")
@@ -62,6 +66,11 @@ class StudySpec:
             value = getattr(self, what)
             if isinstance(value, bool) or not isinstance(value, int) or value < 1:
                 raise UsageError(f"{what} must be a positive integer, got {value!r}")
+        if self.seeds > MAX_SEEDS:
+            raise UsageError(
+                f"seeds must be at most {MAX_SEEDS}, got {self.seeds} (each seed is one study per sampler; 5-20 "
+                "paired seeds answer which sampler is better, see README 'How to read the verdict')"
+            )
         if not 0 < self.val_fraction < 1:
             raise UsageError(f"val_fraction must be between 0 and 1, got {self.val_fraction!r}")
         missing = [f for f in ("suggest", "build") if not callable(getattr(self.objective, f, None))]

@@ -9,6 +9,7 @@ import numpy as np
 import optuna
 
 from pipeline.errors import UsageError, choices_error
+from pipeline.settings import expected_type, matches, parse_settings
 
 PRUNERS: dict[str, type[optuna.pruners.BasePruner]] = {
     "median": optuna.pruners.MedianPruner,
@@ -26,6 +27,9 @@ DEFAULTS: dict[str, dict[str, Any]] = {
     "hyperband": {"min_resource": 1, "reduction_factor": 3},  # max_resource: the study's epochs
 }
 
+# Settings whose type the signature's default does not show.
+DECLARED_TYPES = {"max_resource": "an integer or 'auto'"}
+
 
 def pruner_settings(name: str, overrides: dict[str, Any], *, epochs: int) -> dict[str, Any]:
     """Defaults for ``name`` updated with ``overrides``; unknown keys are refused by name."""
@@ -37,11 +41,30 @@ def pruner_settings(name: str, overrides: dict[str, Any], *, epochs: int) -> dic
         raise UsageError(
             f"unknown setting {unknown[0]!r} for pruner {name!r} (allowed: {', '.join(allowed) or 'none'})"
         )
+    for key, value in overrides.items():
+        expected = expected_type(PRUNERS[name], key, DECLARED_TYPES)
+        if expected is not None and not matches(value, expected):
+            raise UsageError(f"pruner {name!r} setting {key}={value!r}: expected {expected}")
     settings = {**DEFAULTS[name], **overrides}
     if name == "hyperband":
         settings.setdefault("max_resource", epochs)
+    if name == "hyperband":
+        _check_hyperband(settings)
     make_pruner(name, settings)  # refuse bad values now, before anything is stored
     return settings
+
+
+def _check_hyperband(settings: dict[str, Any]) -> None:
+    """HyperbandPruner accepts these and fails at the first trial's pruning check: refuse them here."""
+    low, factor, high = settings["min_resource"], settings["reduction_factor"], settings["max_resource"]
+    if low < 1:
+        raise UsageError(f"pruner 'hyperband' setting min_resource={low}: expected an integer >= 1 (epochs)")
+    if factor < 2:
+        raise UsageError(f"pruner 'hyperband' setting reduction_factor={factor}: expected an integer >= 2")
+    if high != "auto" and high < low:
+        raise UsageError(
+            f"pruner 'hyperband' setting max_resource={high}: expected 'auto' or an integer >= min_resource ({low})"
+        )
 
 
 def make_pruner(name: str, settings: dict[str, Any]) -> optuna.pruners.BasePruner:
@@ -60,30 +83,6 @@ def first_prunable_step(name: str, settings: dict[str, Any]) -> int:
 def parse_pruner(text: str) -> tuple[str, dict[str, Any]]:
     """``"median:n_warmup_steps=3,n_startup_trials=5"`` → ``("median", {...})``; numbers become numbers."""
     return parse_settings(text, what="pruner")
-
-
-def parse_settings(text: str, *, what: str) -> tuple[str, dict[str, Any]]:
-    """``NAME:key=value,key=value`` → ``(NAME, {key: value})``: numbers become numbers, true/false booleans."""
-    name, _, rest = text.partition(":")
-    settings: dict[str, Any] = {}
-    for item in filter(None, (part.strip() for part in rest.split(","))):
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"bad {what} setting {item!r} (write NAME:key=value,key=value)")
-        settings[key.strip()] = _value(value.strip())
-    return name.strip(), settings
-
-
-def _value(value: str) -> Any:
-    words = {"true": True, "false": False, "none": None}
-    if value.lower() in words:
-        return words[value.lower()]
-    for convert in (int, float):
-        try:
-            return convert(value)
-        except ValueError:
-            pass
-    return value
 
 
 def explain_pruning(study: optuna.Study, *, step: int, values: list[float]) -> str:

@@ -29,6 +29,7 @@ from optuna.trial import FrozenTrial, TrialState
 
 from pipeline.errors import UsageError, choices_error
 from pipeline.seeds import sampler_seed
+from pipeline.settings import expected_type, matches, parse_settings
 
 STREAMS = "per-trial"  # recorded on every study: how a trial's random draws are seeded (see TrialStreams)
 
@@ -89,36 +90,14 @@ def check_sampler_options(name: str, options: dict[str, Any]) -> None:
     for key, value in options.items():
         if key not in allowed:
             raise UsageError(f"unknown setting {key!r} for sampler {name!r} (allowed: {', '.join(allowed)})")
-        expected = _expected_type(cls, key)
-        if expected is not None and not _is(value, expected):
+        expected = expected_type(cls, key, PLAIN_WHEN_NONE)
+        if expected is not None and not matches(value, expected):
             raise UsageError(f"sampler {name!r} setting {key}={value!r}: expected {expected}")
-    _require(name)
+    require(name)
     try:
         _build(name, sampler_settings(name, 0, options))
     except (TypeError, ValueError) as exc:
         raise UsageError(f"bad setting for sampler {name!r}: {exc}") from None
-
-
-def _expected_type(cls: type, parameter: str) -> str | None:
-    """What a setting must be, judged by its default: ``"true or false"``, ``"an integer"``, ``"a number"``."""
-    if parameter in PLAIN_WHEN_NONE:
-        return PLAIN_WHEN_NONE[parameter]
-    default = inspect.signature(cls).parameters[parameter].default
-    if isinstance(default, bool):
-        return "true or false"
-    if isinstance(default, int):
-        return "an integer"
-    if isinstance(default, float):
-        return "a number"
-    return None
-
-
-def _is(value: Any, expected: str) -> bool:
-    if expected == "true or false":
-        return isinstance(value, bool)
-    if isinstance(value, bool):
-        return False
-    return isinstance(value, int) if expected == "an integer" else isinstance(value, (int, float))
 
 
 def _plain_default(cls: type, parameter: str) -> bool:
@@ -130,7 +109,7 @@ def _plain_default(cls: type, parameter: str) -> bool:
 
 def make_sampler(name: str, settings: dict[str, Any]) -> TrialStreams:
     """Sampler ``name`` with ``settings`` (seed included), drawing a fresh stream for every trial."""
-    _require(name)
+    require(name)
     seed = settings["seed"]
     if name == "qmc":  # the scrambled sequence must stay one sequence: only the fallback sampler is per trial
 
@@ -196,8 +175,6 @@ class TrialStreams(optuna.samplers.BaseSampler):
 
 def parse_sampler_option(text: str) -> tuple[str, dict[str, Any]]:
     """``"tpe:n_startup_trials=5,multivariate=false"`` → ``("tpe", {...})``, validated."""
-    from pipeline.pruners import parse_settings
-
     name, settings = parse_settings(text, what="sampler")
     if not settings:
         raise UsageError(f"--sampler-option {text!r} sets nothing (write NAME:key=value,key=value)")
@@ -211,7 +188,7 @@ def kind_of(name: str) -> SamplerKind:
     return REGISTRY[name]
 
 
-def _require(name: str) -> None:
+def require(name: str) -> None:
     import importlib.util
 
     package = kind_of(name).needs
