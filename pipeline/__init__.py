@@ -8,13 +8,15 @@ __version__ = "0.1.0"
 import os  # noqa: E402
 import sys  # noqa: E402
 
-from pipeline.config import StudySpec  # noqa: E402
-from pipeline.errors import UsageError  # noqa: E402
 
-
-def _usage_error_hook(kind, value, traceback) -> None:
-    """A study script run directly (``python my_study.py``) whose ``StudySpec`` is bad raises at import, before
-    ``main`` can catch it: end as ``tune`` would, with one ``error:`` line and exit code 2, no traceback."""
+def _one_line_hook(kind, value, traceback) -> None:
+    """What reaches the top of a process before ``tune`` can catch it, ended as ``tune`` would: a Ctrl-C
+    while the libraries still load (nothing written yet) exits 130 with one line; a study script run directly
+    (``python my_study.py``) whose ``StudySpec`` is bad raises at import, before ``main`` can catch it: one
+    ``error:`` line and exit code 2. Neither prints a traceback."""
+    if isinstance(value, KeyboardInterrupt):
+        print("\nstopped by Ctrl-C while starting; nothing was written", file=sys.stderr, flush=True)
+        os._exit(130)
     if isinstance(value, UsageError):
         sys.stdout.flush()
         print(f"error: {value}", file=sys.stderr, flush=True)
@@ -22,7 +24,10 @@ def _usage_error_hook(kind, value, traceback) -> None:
     _previous_hook(kind, value, traceback)
 
 
-_previous_hook, sys.excepthook = sys.excepthook, _usage_error_hook
+_previous_hook, sys.excepthook = sys.excepthook, _one_line_hook  # before the imports below: they take seconds
+
+from pipeline.config import StudySpec  # noqa: E402, I001  (after the hook: imports torch)
+from pipeline.errors import UsageError  # noqa: E402
 
 
 def main(study: StudySpec | None = None, argv: list[str] | None = None) -> None:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
+import functools
 import os
 import sys
 from pathlib import Path
@@ -19,7 +20,7 @@ import optuna
 from pipeline import analysis
 from pipeline.analysis.importance import EVALUATORS
 from pipeline.analysis.stats import BASELINE
-from pipeline.config import StudySpec
+from pipeline.config import MAX_SEED, MAX_SEEDS, StudySpec
 from pipeline.console import Progress, format_best_trials, format_params, format_sampler_table
 from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, trial_views, write_analysis_notes, write_notes
 from pipeline.data import dataset_name
@@ -77,9 +78,19 @@ def seed_int(text: str) -> int:
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a seed (an integer >= 0), got {text!r}") from None
+        value = -1
+    if not 0 <= value <= MAX_SEED:
+        raise argparse.ArgumentTypeError(f"expected a seed, an integer from 0 to {MAX_SEED}, got {text!r}")
+    return value
+
+
+def trial_number(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
     if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a seed (an integer >= 0), got {text!r}")
+        raise argparse.ArgumentTypeError(f"expected a trial number (an integer >= 0), got {text!r}")
     return value
 
 
@@ -108,9 +119,16 @@ def port_int(text: str) -> int:
 def build_parser(study: StudySpec | None = None) -> Parser:
     prog = Path(sys.argv[0]).name if study is not None else "tune"
     parser = Parser(
-        prog=prog, description=DESCRIPTION, epilog=EPILOG, formatter_class=argparse.RawDescriptionHelpFormatter
+        prog=prog,
+        description=DESCRIPTION,
+        epilog=EPILOG,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+        allow_abbrev=False,
     )
-    commands = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    # allow_abbrev=False everywhere: "--seed" must not silently mean "--seeds".
+    commands = parser.add_subparsers(
+        dest="command", metavar="COMMAND", parser_class=functools.partial(Parser, allow_abbrev=False)
+    )
 
     compare = commands.add_parser(
         "compare",
@@ -141,7 +159,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
                 "--seeds",
                 type=positive_int,
                 metavar="N",
-                help="number of paired seeds 0..N-1 (default: the script's, usually 5)",
+                help=f"number of paired seeds 0..N-1, at most {MAX_SEEDS} (default: the script's, usually 5)",
             )
         else:
             overrides.add_argument("--sampler", required=True, choices=SAMPLERS)
@@ -244,7 +262,8 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         "--output",
         type=Path,
         metavar="PATH",
-        help="where to write the HTML (default: STUDY.html beside the SQLite file)",
+        help="where to write the HTML: a file, or a folder for the default name (default: STUDY.html beside "
+        "the SQLite file)",
     )
     report.add_argument(
         "--baseline", choices=SAMPLERS, help="the sampler the others are measured against (default: random)"
@@ -267,7 +286,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     trial.add_argument(
         "--study-name", required=True, metavar="NAME", help="the Optuna study, e.g. digits_mlp-tpe-seed0"
     )
-    trial.add_argument("--number", required=True, type=seed_int, metavar="N", help="the trial number")
+    trial.add_argument("--number", required=True, type=trial_number, metavar="N", help="the trial number")
     trial.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
     trial.add_argument("--retrain", action="store_true", help="train it again now (CPU) and compare, epoch by epoch")
 
@@ -313,7 +332,10 @@ def dashboard_command(args: argparse.Namespace, study: StudySpec | None) -> None
     name = study.name if study is not None else load_study_spec(args.study).name if args.study else None
     if name is None and args.storage is None:
         raise UsageError("name a study (e.g. 'tune dashboard digits_mlp') or pass --storage URL|PATH")
-    storage = resolve_storage(args.storage, name)
+    storage = resolve_storage(args.storage, name, access="existing")  # writes notes, never the schema
+    if not storage.writable:
+        storage = dataclasses.replace(storage, access="read")
+        print(f"{storage.file} is read-only: the dashboard shows it as it is, without saving notes", file=sys.stderr)
 
     def listening(address: str) -> None:
         print(f"optuna-dashboard on {storage.display}, learning curves from {storage.artifact_dir}/", flush=True)
@@ -327,10 +349,10 @@ def dashboard_command(args: argparse.Namespace, study: StudySpec | None) -> None
 
 def report_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     name = study.name if study is not None else load_study_spec(args.study).name
-    storage = resolve_storage(args.storage, name)
-    if storage.file is not None and not storage.file.is_file():  # opening it would create an empty database
-        raise UsageError(f"no comparison stored at {storage.file} (run 'tune compare {name}' first, or pass --storage)")
+    storage = resolve_storage(args.storage, name, access="read")  # a report changes nothing stored
     output = args.output or storage.report_path(name)
+    if output.is_dir():  # -o DIR: the default file name, in that folder
+        output = output / storage.report_path(name).name
     if args.output and not output.parent.is_dir():
         raise UsageError(f"report directory {output.parent}/ does not exist (create it, or pass another --output)")
     result = analysis.analyze(storage, name, baseline=args.baseline or BASELINE, importance=args.importance)
@@ -346,11 +368,7 @@ def trial_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     from pipeline.run.rerun import retrain, stored_trial
 
     spec = study or load_study_spec(args.study)
-    storage = resolve_storage(args.storage, spec.name)
-    if storage.file is not None and not storage.file.is_file():
-        raise UsageError(
-            f"no comparison stored at {storage.file} (run 'tune compare {spec.name}' first, or pass --storage)"
-        )
+    storage = resolve_storage(args.storage, spec.name, access="read")
     found = stored_trial(storage, args.study_name, args.number)
     print(f"{found.study_name} trial {found.number} ({found.state}): {format_params(found.params)}")
     print(

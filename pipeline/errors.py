@@ -14,6 +14,12 @@ def choices_error(kind: str, value: object, choices: "list[str] | tuple[str, ...
     return UsageError(f"unknown {kind} {value!r} (choose from: {', '.join(choices)})")
 
 
+class StorageFault(Exception):
+    """The storage (or the disk under it) failed or refuses us: read-only, full, locked, unreachable. Not the
+    user's typing: the CLI prints one line naming the storage and the cause, and exits with 1. Finished
+    trials are kept; rerunning the same command once the cause is fixed resumes."""
+
+
 class Terminated(KeyboardInterrupt):
     """SIGTERM, raised like Ctrl-C so that Optuna marks the running trial FAIL and storage stays consistent."""
 

@@ -1,48 +1,114 @@
 """How a command ends: every exception that means "stop" becomes one message and an exit code.
 
-Used by ``tune`` (cli.py) and by worker processes (run/work.py), so both end the same way.
+Used by ``tune`` (cli.py) and by worker processes (run/work.py), so both end the same way:
+
+- 0: done;
+- 1: the run could not go on — a trial crashed (a bug: its traceback is shown), every trial failed, or the
+  storage failed (read-only, disk full, locked, unreachable: one line naming it);
+- 2: bad input, refused before anything was written;
+- 130 / 143: stopped by Ctrl-C / SIGTERM; finished trials are kept.
+
+Whatever the exit, rerunning the same command resumes: nothing finished is lost.
 """
 
 from __future__ import annotations
 
+import os
 import signal
 import sys
+import threading
 import traceback
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
-from pipeline.errors import RunStopped, Terminated, TrialCrashed, UsageError
+from pipeline.errors import RunStopped, StorageFault, Terminated, TrialCrashed, UsageError
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
+STOPPED = "finished trials are kept (a trial cut short is marked FAIL); rerun the same command to resume"
 
 
 def run_or_exit(command: Callable[[], None], *, say_stopped: bool = True) -> None:
-    """Run ``command``; bad input, signals, crashed trials and stopped runs exit with one line and a code.
+    """Run ``command``; bad input, signals, crashed trials, stopped runs and storage faults exit with one line
+    and a code (see the module's docstring).
 
-    SIGTERM is raised as ``Terminated`` (a ``KeyboardInterrupt``), so Optuna's trial ends like on Ctrl-C.
+    SIGTERM is raised as ``Terminated`` (a ``KeyboardInterrupt``), so a trial ends like on Ctrl-C.
     ``say_stopped``: print the "stopped by" line (a worker leaves it to its parent, which says it once).
     """
     signal.signal(signal.SIGTERM, _raise_terminated)
     try:
         command()
     except UsageError as exc:
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         raise SystemExit(EXIT_USAGE) from None
     except KeyboardInterrupt as exc:
         code, name = (EXIT_TERMINATED, "SIGTERM") if isinstance(exc, Terminated) else (EXIT_INTERRUPTED, "Ctrl-C")
         if say_stopped:
-            print(
-                f"\nstopped by {name}: the running trial is marked FAIL, finished trials are kept; "
-                "rerun the same command to resume",
-                file=sys.stderr,
-            )
+            _say(f"\nstopped by {name}: {STOPPED}")
+        _exit_now(code)
         raise SystemExit(code) from None
     except TrialCrashed as exc:
         traceback.print_exception(exc.__cause__)  # a bug in the objective: show where
-        print(f"error: {exc}", file=sys.stderr)
+        _say(f"error: {exc}")
         raise SystemExit(EXIT_FAILED) from None
-    except RunStopped as exc:
-        print(f"error: {exc}", file=sys.stderr)
+    except (RunStopped, StorageFault) as exc:
+        _say(f"error: {exc}")
         raise SystemExit(EXIT_FAILED) from None
+    except Exception as exc:
+        from pipeline.storage import fault_message
+
+        message = fault_message(exc) or _file_fault(exc)  # the storage, or a file we write, failed
+        if message is None:
+            raise
+        _say(f"error: {message}")
+        raise SystemExit(EXIT_FAILED) from None
+
+
+def _file_fault(exc: BaseException) -> str | None:
+    """One line for a file we could not write (a report, an export, an artifact) — not a bug of ours."""
+    if isinstance(exc, OSError) and exc.filename is not None:
+        return f"cannot write {exc.filename}: {exc.strerror}; fix that, then rerun the same command"
+    return None
+
+
+def _exit_now(code: int) -> None:
+    """Stopped by a signal, exit at once: everything is committed, and the interpreter's own shutdown (torch's
+    modules, garbage collection) would keep the user waiting another second or two. Not in an interactive
+    session (Jupyter, ``python -i``), which must live on."""
+    if sys.flags.interactive or hasattr(sys, "ps1") or "ipykernel" in sys.modules:
+        return
+    sys.stdout.flush()
+    sys.stderr.flush()
+    os._exit(code)
+
+
+def _say(line: str) -> None:
+    sys.stdout.flush()
+    print(line, file=sys.stderr, flush=True)
+
+
+@contextmanager
+def signals_deferred() -> Iterator[None]:
+    """Hold Ctrl-C and SIGTERM while the block commits something that must not be cut in half (a finished
+    trial's result, a new trial's claim, a study's creation), then act on them as they would have acted.
+
+    Python raises a signal's exception wherever the main thread happens to be: inside Optuna's commit, that
+    leaves a trial RUNNING with its result lost. Elsewhere than in the main thread this does nothing (only the
+    main thread receives signals).
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    held = (signal.SIGINT, signal.SIGTERM)
+    previous = {number: signal.signal(number, lambda number, frame: caught.append(number)) for number in held}
+    try:
+        yield
+    finally:
+        for number, handler in previous.items():
+            if handler is not None:  # None: a handler not set from Python; leave ours (it only records)
+                signal.signal(number, handler)
+    if caught:
+        signal.raise_signal(caught[0])  # now, with the handler that was there: raises, or ends the process
 
 
 def _raise_terminated(signum, frame) -> None:

@@ -16,6 +16,7 @@ from plotly.offline import get_plotlyjs
 
 from pipeline.analysis import Analysis
 from pipeline.console import format_params, format_sampler_table
+from pipeline.files import write_atomically
 from pipeline.plots import Shown, figures
 
 STYLE = """
@@ -31,10 +32,9 @@ th { background: #f4f4f4; } td:first-child, th:first-child { text-align: left; }
 
 
 def write_report(analysis: Analysis, path: Path, *, storage: str = "") -> Path:
-    """Write the report of ``analysis`` to ``path`` and return the path."""
+    """Write the report of ``analysis`` to ``path`` (whole, or not at all: files.py) and return the path."""
     path.parent.mkdir(parents=True, exist_ok=True)  # runs/ for a database server's studies
-    path.write_text(render(analysis, storage=storage), encoding="utf-8")
-    return path
+    return write_atomically(path, render(analysis, storage=storage))
 
 
 def render(analysis: Analysis, *, storage: str = "") -> str:

@@ -71,6 +71,11 @@ def _execute(path: Path):
         raise UsageError(f"{path}:{exc.lineno}: syntax error: {exc.msg}") from None
     except UsageError as exc:
         raise UsageError(f"{path}: {exc}") from None
+    except SystemExit as exc:
+        raise UsageError(
+            f"{path} called sys.exit({exc.code!r}) while loading; a study script only declares STUDY (run its "
+            "work from main(STUDY) under if __name__ == '__main__')"
+        ) from None
     except Exception as exc:
         raise UsageError(f"{path} failed to load: {type(exc).__name__}: {exc}") from None
     finally:

@@ -41,12 +41,15 @@ def is_loopback(host: str) -> bool:
 
 
 def exposure_warning(host: str, port: int, where: str) -> str:
-    """``where``: the storage as displayed (password masked)."""
+    """``where``: the storage as displayed (password masked). Said before binding, so ``port`` 0 (any free
+    port) is named as "the port printed below"."""
+    on_port = f"port {port}" if port else "the port printed below"
+    tunnel = port or "PORT"
     return (
         f"WARNING: listening on {host}, which is not a loopback address. optuna-dashboard has no authentication:\n"
-        f"WARNING: anyone who can reach this machine on port {port} can read, rename and delete every study in\n"
+        f"WARNING: anyone who can reach this machine on {on_port} can read, rename and delete every study in\n"
         f"WARNING: {where}. Prefer the default --host {DEFAULT_HOST} and an SSH tunnel (ssh -L "
-        f"{port}:127.0.0.1:{port})."
+        f"{tunnel}:127.0.0.1:{tunnel})."
     )
 
 
@@ -63,9 +66,10 @@ def serve(
             f"no study database at {storage.file or storage.display} (run 'tune compare STUDY' first, "
             "or pass --storage)"
         )
-    write_notes(storage)
+    if storage.access != "read":
+        write_notes(storage)
     app = optuna_dashboard.wsgi(storage.open(), artifact_store=artifact_store(storage))
-    if not is_loopback(host):
+    if not is_loopback(host):  # before binding: nothing is exposed unwarned
         print(exposure_warning(host, port, storage.display), file=sys.stderr, flush=True)
     server_class = _Server6 if ":" in host else _Server
     try:

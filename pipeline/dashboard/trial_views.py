@@ -10,22 +10,35 @@ from __future__ import annotations
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import optuna
 from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 from optuna_dashboard import save_note
 
 from pipeline.dashboard.svg import learning_curve_svg
+from pipeline.files import write_atomically
 from pipeline.storage import Storage
 
 
+class ArtifactStore(FileSystemArtifactStore):
+    """Optuna's file-system artifact store, writing each file whole or not at all (files.py)."""
+
+    def write(self, artifact_id: str, content_body: BinaryIO) -> None:
+        write_atomically(Path(self._get_filepath(artifact_id)), content_body)
+
+
 def artifact_store(storage: Storage | str) -> FileSystemArtifactStore | None:
-    """The learning-curve store beside the database (created if missing); None for in-memory storage."""
+    """The learning-curve store beside the database (created if missing and we may); None for in-memory
+    storage."""
     folder = (storage if isinstance(storage, Storage) else Storage(storage)).artifact_dir
     if folder is None:
         return None
-    folder.mkdir(parents=True, exist_ok=True)
-    return FileSystemArtifactStore(folder)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:  # a read-only folder: the dashboard still serves the studies, without new artifacts
+        pass
+    return ArtifactStore(folder)
 
 
 def trial_views(objective: Callable[[optuna.Trial], float], storage: Storage) -> Callable[[optuna.Trial], float]:

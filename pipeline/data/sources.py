@@ -112,8 +112,15 @@ def _load_torchvision(name: str, data_dir: Path, download: bool) -> RawData:
     import torchvision
 
     cls = getattr(torchvision.datasets, TORCHVISION_CLASSES[name])
+    if data_dir.exists() and not data_dir.is_dir():
+        raise UsageError(f"--data-dir {data_dir} is a file, not a folder (pass the folder that holds the datasets)")
     if name != "cifar10":
-        _unpack_idx(data_dir / cls.__name__ / "raw", debian=name == "fashion_mnist")
+        try:
+            _unpack_idx(data_dir / cls.__name__ / "raw", debian=name == "fashion_mnist")
+        except OSError as exc:
+            raise UsageError(
+                f"cannot unpack {name} into {data_dir}/ ({exc.strerror}); pass a writable --data-dir"
+            ) from None
     try:
         train, test = (cls(str(data_dir), train=split, download=False) for split in (True, False))
     except RuntimeError:
