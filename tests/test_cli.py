@@ -201,11 +201,10 @@ BAD_INPUT = [
     ),
 ]
 BAD_STORAGE = [
-    ("unwritable storage directory", "/sys/x.db", r"cannot write in storage directory /sys/"),
     ("missing storage directory", "{tmp}/nowhere/x.db", r"storage directory .*/nowhere/ does not exist"),
     ("not an SQLite file", "{tmp}/notes.txt", r"notes.txt is not an SQLite database"),
     ("unknown storage scheme", "mongodb://localhost/x", r"unknown storage scheme 'mongodb'"),
-    ("truncated SQLite file", "{tmp}/half.db", r"half.db is not an SQLite database"),
+    ("truncated SQLite file", "{tmp}/half.db", r"half.db: it is a damaged SQLite database"),
     ("not a journal file", "{tmp}/notes.log", r"notes.log is not an Optuna journal file"),
     (
         "password in a storage URL",

@@ -203,6 +203,7 @@ def test_a_non_loopback_host_is_warned_about_before_it_binds(tiny_comparison):
     assert result.returncode == 2
     assert "WARNING: listening on 192.0.2.1, which is not a loopback address" in result.stderr
     assert "can read, rename and delete every study" in result.stderr
+    assert "port 0" not in result.stderr and "on the port printed below" in result.stderr  # 0: any free port
     assert result.stderr.rstrip().splitlines()[-1].startswith("error: cannot listen on 192.0.2.1:0")
 
 
@@ -210,7 +211,7 @@ def test_a_non_loopback_host_is_warned_about_before_it_binds(tiny_comparison):
 def test_a_missing_database_is_refused_not_created(tmp_path):
     result = cli("dashboard", "--storage", str(tmp_path / "none.db"))
     assert result.returncode == 2
-    assert result.stderr.startswith(f"error: no study database at {tmp_path / 'none.db'}")
+    assert result.stderr.startswith(f"error: no comparison stored at {tmp_path / 'none.db'}")
     assert list(tmp_path.iterdir()) == []
 
 

@@ -4,7 +4,7 @@ from pathlib import Path
 import optuna
 import pytest
 
-from pipeline.errors import UsageError
+from pipeline.errors import StorageFault, UsageError
 from pipeline.storage import Storage, open_storage, redact, resolve_storage
 
 
@@ -28,13 +28,16 @@ def test_the_default_is_one_file_per_study_under_runs(tmp_path, monkeypatch):
     "make, message",
     [
         (lambda d: str(d / "missing" / "a.db"), "storage directory .*missing/ does not exist"),
-        (lambda d: "/sys/a.db", "cannot write in storage directory /sys/"),
         (
             lambda d: (d / "notes.db").write_text("hello, not a database") and str(d / "notes.db"),
             "is not an SQLite database",
         ),
         (lambda d: str(d), "is a directory"),
         (lambda d: "redis://localhost/0", "unknown storage scheme 'redis'"),
+        (lambda d: "sqlite://", "in-memory database, gone when this command ends"),
+        (lambda d: "sqlite:///:memory:", "in-memory database"),
+        (lambda d: "postgresql://u:p@db:notaport/optuna", "bad storage URL postgresql://u:\\*\\*\\*@db:notaport"),
+        (lambda d: "postgresql://u:p@[::1:5432/optuna", "bad storage URL"),
     ],
 )
 def test_unusable_storage_is_refused_before_anything_is_written(tmp_path, make, message):
@@ -42,8 +45,47 @@ def test_unusable_storage_is_refused_before_anything_is_written(tmp_path, make, 
         resolve_storage(make(tmp_path), "s")
 
 
+def test_a_folder_we_cannot_write_in_is_a_storage_fault_not_a_usage_error():
+    with pytest.raises(StorageFault, match="cannot write in its folder /sys/"):
+        resolve_storage("/sys/a.db", "s")
+
+
+def test_another_applications_sqlite_database_is_refused_and_left_as_it_was(tmp_path):
+    path = tmp_path / "app.db"
+    connection = sqlite3.connect(path)
+    connection.execute("create table users (id integer, name text)")
+    connection.commit()
+    connection.close()
+    before = path.read_bytes()
+    for access in ("write", "existing", "read"):
+        with pytest.raises(UsageError, match=r"another application's SQLite database \(tables: users\)"):
+            resolve_storage(str(path), "s", access=access)
+    assert path.read_bytes() == before
+    assert not (tmp_path / "app.db-wal").exists()
+
+
+def test_reading_a_storage_changes_nothing_in_it(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    optuna.create_study(storage=url, study_name="a").optimize(lambda t: t.suggest_float("x", 0, 1), n_trials=2)
+    before = (tmp_path / "r.db").read_bytes()  # made by plain Optuna: rollback journal, not WAL
+    storage = resolve_storage(str(tmp_path / "r.db"), "s", access="read")
+    assert len(optuna.load_study(study_name="a", storage=storage.open()).trials) == 2
+    assert (tmp_path / "r.db").read_bytes() == before
+
+
+@pytest.mark.parametrize("access", ["existing", "read"])
+def test_reading_needs_a_storage_that_holds_studies(tmp_path, access):
+    (tmp_path / "empty.db").touch()
+    for path in (tmp_path / "missing.db", tmp_path / "empty.db"):
+        with pytest.raises(UsageError, match=f"no comparison stored at {path} \\(run 'tune compare s' first"):
+            resolve_storage(str(path), "s", access=access)
+    assert not (tmp_path / "missing.db").exists()
+    assert (tmp_path / "empty.db").stat().st_size == 0
+
+
 def test_a_damaged_sqlite_file_is_refused_and_left_as_it_was(tmp_path):
     path = tmp_path / "damaged.db"
+    optuna.create_study(storage=f"sqlite:///{path}", study_name="a")
     connection = sqlite3.connect(path)
     connection.execute("create table t (x)")
     connection.executemany("insert into t values (?)", [(i,) for i in range(2000)])
@@ -66,6 +108,8 @@ def test_sqlite_storage_uses_write_ahead_logging(tmp_path):
 
 def test_passwords_never_appear_in_printed_urls():
     assert redact("postgresql://me:s3cret@db.local/optuna") == "postgresql://me:***@db.local/optuna"
+    assert redact("postgresql://me:pa@ss@db.local:5432/optuna") == "postgresql://me:***@db.local:5432/optuna"
+    assert redact("postgresql://me@db.local/optuna") == "postgresql://me@db.local/optuna"
 
 
 def test_artifacts_and_reports_sit_beside_the_database(tmp_path):

@@ -14,20 +14,33 @@ import warnings
 
 import optuna
 
+from pipeline.exits import signals_deferred
 from pipeline.run.gate import Gate
 from pipeline.run.recovery import WorkerId, recover_stale_trials
 from pipeline.trial_states import CLAIMED
 
 
 def claim_trial(study: optuna.Study, gate: Gate, *, budget: int, worker: WorkerId) -> optuna.Trial | None:
-    """A new trial of ``study`` for ``worker``, or None once finished and running trials fill ``budget``."""
-    with gate:
-        recover_stale_trials(study)
-        if len(study.get_trials(deepcopy=False, states=CLAIMED)) >= budget:
-            return None
-        with warnings.catch_warnings():  # "heartbeat is supposed to be used with optimize": we beat (run/outcome.py)
-            warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with")
-            trial = study.ask()
-        trial.relative_params  # noqa: B018  sample now, under the gate (Optuna samples at the first suggest_*)
-        trial.set_user_attr("worker", worker.to_attr())
-        return trial
+    """A new trial of ``study`` for ``worker``, or None once finished and running trials fill ``budget``.
+
+    Ctrl-C and SIGTERM wait until the claim is complete (one between ``ask()`` and the worker record would
+    leave a trial nobody owns); then the new trial is marked FAIL, never left RUNNING, and the signal goes on.
+    """
+    trial = None
+    try:
+        with signals_deferred(), gate:
+            recover_stale_trials(study)
+            if len(study.get_trials(deepcopy=False, states=CLAIMED)) >= budget:
+                return None
+            with warnings.catch_warnings():  # "heartbeat is supposed to be used with optimize": we beat (outcome.py)
+                warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with")
+                trial = study.ask()
+            trial.relative_params  # noqa: B018  sample now, under the gate (Optuna samples at the first suggest_*)
+            trial.set_user_attr("worker", worker.to_attr())
+    except KeyboardInterrupt:
+        if trial is not None:
+            with signals_deferred():
+                trial.set_user_attr("end_reason", "stopped before it started")
+                study.tell(trial, state=optuna.trial.TrialState.FAIL, skip_if_finished=True)
+        raise
+    return trial

@@ -24,6 +24,7 @@ from pipeline import __version__
 from pipeline.config import Arm, StudySpec
 from pipeline.data import RawData, load_raw, make_splits
 from pipeline.errors import RunStopped, UsageError
+from pipeline.exits import signals_deferred
 from pipeline.pruners import first_prunable_step, make_pruner
 from pipeline.run.claim import claim_trial
 from pipeline.run.gate import Gate, gate_for
@@ -91,14 +92,33 @@ def run_arms(
 
 def prepare(spec: StudySpec, arms: list[Arm], options: RunOptions) -> tuple[RawData, dict[str, int]]:
     """Check the data and the stored configurations, create every study; returns the data and, per
-    study name, how many finished trials it still needs."""
+    study name, how many finished trials it still needs.
+
+    Creation is all or nothing for a signal: Ctrl-C or SIGTERM while the studies are being made removes the
+    ones this call made (none has a trial yet). After a kill -9 the rerun completes a creation cut short
+    (see :func:`refuse_changed_configs`), so it is never refused for good.
+    """
     raw = load_raw(spec.dataset, options.data_dir, download=options.download)  # missing data: stop before writing
+    options.storage.wait_for_write_lock()
     with gate_for(options.storage):  # creating a new file's schema races with other processes
         storage = options.storage.open()
-        refuse_changed_configs(storage, arms, options.storage)
-        studies = {arm.study_name: create_study(storage, arm, spec, raw) for arm in arms}
+        before = refuse_changed_configs(storage, arms, options.storage)
+        try:
+            studies = {arm.study_name: create_study(storage, arm, spec, raw) for arm in arms}
+        except KeyboardInterrupt:
+            with signals_deferred():
+                _remove_new_studies(storage, [arm.study_name for arm in arms if arm.study_name not in before])
+            raise
         remaining = {name: max(0, spec.trials - count_finished(study)) for name, study in studies.items()}
     return raw, remaining
+
+
+def _remove_new_studies(storage: optuna.storages.BaseStorage, names: list[str]) -> None:
+    """Delete the studies of ``names`` that exist and have no trial: what an interrupted creation made."""
+    existing = {s.study_name: s for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
+    for name in names:
+        if name in existing and existing[name].n_trials == 0:
+            optuna.delete_study(study_name=name, storage=storage)
 
 
 def run_worker(
@@ -170,13 +190,20 @@ def run_arm(
             )
 
 
-def refuse_changed_configs(storage: optuna.storages.BaseStorage, arms: list[Arm], where: Storage) -> None:
-    """A stored study with our name must have been made by the same configuration."""
-    stored = {s.study_name: s.user_attrs for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
+def refuse_changed_configs(
+    storage: optuna.storages.BaseStorage, arms: list[Arm], where: Storage
+) -> dict[str, optuna.study.StudySummary]:
+    """A stored study with our name must have been made by the same configuration; returns the stored studies.
+
+    A study whose creation was cut short (no trial, and no ``trials`` attr, which :func:`create_study` writes
+    last, or no ``config``) is not refused: :func:`create_study` completes it.
+    """
+    stored = {s.study_name: s for s in optuna.get_all_study_summaries(storage, include_best_trial=False)}
     for arm in arms:
-        attrs = stored.get(arm.study_name)
-        if attrs is None:
+        summary = stored.get(arm.study_name)
+        if summary is None or _unfinished_creation(summary):
             continue
+        attrs = summary.user_attrs
         if "config" not in attrs:
             raise UsageError(
                 f"study {arm.study_name!r} in {where.display} was not made by this pipeline; pass another --storage"
@@ -187,36 +214,53 @@ def refuse_changed_configs(storage: optuna.storages.BaseStorage, arms: list[Arm]
                 f"study {arm.study_name!r} in {where.display} was run with another configuration "
                 f"({'; '.join(differences)}); rerun with the stored settings or pass another --storage"
             )
+    return stored
+
+
+def _unfinished_creation(summary: optuna.study.StudySummary) -> bool:
+    attrs = summary.user_attrs
+    return summary.n_trials == 0 and ("trials" not in attrs or "config" not in attrs)
 
 
 def create_study(storage: optuna.storages.BaseStorage, arm: Arm, spec: StudySpec, raw: RawData) -> optuna.Study:
-    """Create the study (or load it), storing everything needed to reproduce or resume it."""
-    study = optuna.create_study(storage=storage, study_name=arm.study_name, direction="minimize", load_if_exists=True)
-    stored_budget = study.user_attrs.get("trials", 0)
-    if stored_budget >= spec.trials:
-        return study  # made before with this config (checked); a smaller --trials runs nothing
-    n_val = math.ceil(len(raw.train_y) * spec.val_fraction)  # as scikit-learn's train_test_split rounds
-    attrs = {
-        "study": arm.study,
-        "sampler": arm.sampler,
-        "sampler_settings": arm.sampler_settings,
-        "sampling": SAMPLING_RULE,
-        "seed": arm.seed,
-        "pruner": arm.pruner,
-        "pruner_settings": arm.pruner_settings,
-        "dataset": arm.dataset,
-        "task": raw.task,  # classification (value: cross-entropy, metric: accuracy) or regression (MSE, R²)
-        "objective": arm.objective,
-        "epochs": arm.epochs,
-        "trials": spec.trials,  # the budget of finished trials; may grow on a later run
-        "split_sizes": {"train": len(raw.train_y) - n_val, "val": n_val, "test (unused while tuning)": len(raw.test_y)},
-        "config": arm.to_dict(),
-        "config_hash": arm.config_hash,
-        "versions": versions(),
-    }
-    for key, value in attrs.items():
-        if study.user_attrs.get(key) != value:
-            study.set_user_attr(key, value)
+    """Create the study (or load it), storing everything needed to reproduce or resume it.
+
+    Signals wait until the study is complete; the budget (``trials``) is written last, so a study without
+    it was cut short by a kill and is completed here, whatever it held.
+    """
+    with signals_deferred():
+        study = optuna.create_study(
+            storage=storage, study_name=arm.study_name, direction="minimize", load_if_exists=True
+        )
+        stored_budget = study.user_attrs.get("trials", 0)
+        if stored_budget >= spec.trials:
+            return study  # made before with this config (checked); a smaller --trials runs nothing
+        n_val = math.ceil(len(raw.train_y) * spec.val_fraction)  # as scikit-learn's train_test_split rounds
+        attrs = {
+            "study": arm.study,
+            "sampler": arm.sampler,
+            "sampler_settings": arm.sampler_settings,
+            "sampling": SAMPLING_RULE,
+            "seed": arm.seed,
+            "pruner": arm.pruner,
+            "pruner_settings": arm.pruner_settings,
+            "dataset": arm.dataset,
+            "task": raw.task,  # classification (value: cross-entropy, metric: accuracy) or regression (MSE, R²)
+            "objective": arm.objective,
+            "epochs": arm.epochs,
+            "split_sizes": {
+                "train": len(raw.train_y) - n_val,
+                "val": n_val,
+                "test (unused while tuning)": len(raw.test_y),
+            },
+            "config": arm.to_dict(),
+            "config_hash": arm.config_hash,
+            "versions": versions(),
+            "trials": spec.trials,  # the budget of finished trials; may grow on a later run. Written last.
+        }
+        for key, value in attrs.items():
+            if study.user_attrs.get(key) != value:
+                study.set_user_attr(key, value)
     return study
 
 

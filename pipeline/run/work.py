@@ -11,7 +11,11 @@ from __future__ import annotations
 import dataclasses
 import importlib
 import json
+import os
+import signal
 import sys
+import threading
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -39,6 +43,7 @@ class Work:
     index: int = 0
     of: int = 1
     threads: int = 1
+    parent: int = 0  # the pid of the process that started this worker: the worker ends when it does
 
     @classmethod
     def describe(cls, study: str, spec: StudySpec, arms: list[Arm], **fields) -> Work:
@@ -121,7 +126,37 @@ def main(argv: list[str] | None = None) -> None:
             "usage: python -m pipeline.run.work DESCRIPTION_JSON (written by 'tune compare --workers')", file=sys.stderr
         )
         raise SystemExit(2)
-    run_or_exit(lambda: run_work(Work.from_json(argv[0])), say_stopped=False)  # the parent says it once
+
+    def run() -> None:
+        work = Work.from_json(argv[0])
+        end_with_parent(work.parent)
+        run_work(work)
+
+    run_or_exit(run, say_stopped=False)  # the parent says it once
+
+
+def end_with_parent(parent: int) -> None:
+    """Get SIGTERM when the process that started us dies (even by kill -9), so no worker trains on alone:
+    its trial then ends FAIL as on any SIGTERM. Linux's ``PR_SET_PDEATHSIG``; elsewhere, a thread that
+    checks every second."""
+    if not parent:
+        return
+    try:
+        import ctypes
+
+        libc = ctypes.CDLL(None, use_errno=True)
+        if libc.prctl(1, signal.SIGTERM, 0, 0, 0) != 0:  # PR_SET_PDEATHSIG = 1
+            raise OSError
+    except (OSError, AttributeError):
+        threading.Thread(target=_watch_parent, args=(parent,), daemon=True).start()
+    if os.getppid() != parent:  # it died before we asked
+        os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _watch_parent(parent: int) -> None:
+    while os.getppid() == parent:
+        time.sleep(1)
+    os.kill(os.getpid(), signal.SIGTERM)
 
 
 if __name__ == "__main__":

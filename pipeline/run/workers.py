@@ -63,6 +63,7 @@ def run_parallel(
             index=index,
             of=workers,
             threads=torch_threads(workers),
+            parent=os.getpid(),
         )
         return [sys.executable, "-m", "pipeline.run.work", work.to_json()]
 
