@@ -1,5 +1,5 @@
 """Command line: ``tune compare STUDY``, ``tune run STUDY``, ``tune report STUDY``, ``tune dashboard STUDY``,
-``tune trial STUDY``, ``tune studies``.
+``tune best STUDY``, ``tune trial STUDY``, ``tune studies``.
 
 Bad input ends with one ``error: ...`` line and exit code 2, before anything is stored (pipeline/exits.py).
 What a run shows — the progress bar, the tables, the verdict, the report and the study notes — is made here,
@@ -21,7 +21,7 @@ from pipeline import analysis
 from pipeline.analysis.importance import EVALUATORS
 from pipeline.analysis.stats import BASELINE
 from pipeline.config import MAX_SEED, MAX_SEEDS, StudySpec
-from pipeline.console import Progress, format_best_trials, format_params, format_sampler_table
+from pipeline.console import Progress, format_best, format_best_trials, format_params, format_sampler_table
 from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, trial_views, write_analysis_notes, write_notes
 from pipeline.data import dataset_name
 from pipeline.device import resolve_device
@@ -52,6 +52,7 @@ examples:
   tune run digits_mlp --sampler tpe --seed 0   # one Optuna study
   tune report digits_mlp                       # write runs/digits_mlp.html: verdict, statistics, figures
   tune dashboard digits_mlp                    # browse runs/digits_mlp.db on http://127.0.0.1:8080/dashboard/
+  tune best digits_mlp --export best.json      # the best configuration overall and per sampler, as JSON too
   tune trial digits_mlp --study-name digits_mlp-tpe-seed0 --number 7 --retrain   # one trial, again, exactly
   tune studies                                 # the study scripts: ./studies/ here, then the bundled ones"""
 
@@ -116,6 +117,23 @@ def port_int(text: str) -> int:
     return value
 
 
+def version_line() -> str:
+    """``tune 0.1.0 (optuna 5.0.0, torch 2.14.1, Python 3.11.7)``, read from the installed packages' metadata."""
+    import platform
+    from importlib.metadata import PackageNotFoundError, version
+
+    from pipeline import __version__
+
+    def installed(name: str) -> str:
+        try:
+            return version(name)
+        except PackageNotFoundError:
+            return "not installed"
+
+    libraries = ", ".join(f"{name} {installed(name)}" for name in ("optuna", "optuna-dashboard", "torch"))
+    return f"tune {__version__} ({libraries}, Python {platform.python_version()})"
+
+
 def build_parser(study: StudySpec | None = None) -> Parser:
     prog = Path(sys.argv[0]).name if study is not None else "tune"
     parser = Parser(
@@ -126,6 +144,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         allow_abbrev=False,
     )
     # allow_abbrev=False everywhere: "--seed" must not silently mean "--seeds".
+    parser.add_argument("--version", action="version", version=version_line())
     commands = parser.add_subparsers(
         dest="command", metavar="COMMAND", parser_class=functools.partial(Parser, allow_abbrev=False)
     )
@@ -290,6 +309,19 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     trial.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
     trial.add_argument("--retrain", action="store_true", help="train it again now (CPU) and compare, epoch by epoch")
 
+    best = commands.add_parser(
+        "best",
+        help="the best configuration found, overall and per sampler (table or JSON)",
+        description="The best COMPLETE trial of the comparison overall and per sampler: study, trial number, "
+        "validation loss and metric, epochs, parameters and where they came from (config hash, versions). "
+        "Pruned trials never count.",
+    )
+    if study is None:
+        best.add_argument("study", metavar="STUDY", help="a study script name or path")
+    best.add_argument("--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)")
+    best.add_argument("--format", choices=("table", "json"), default="table", help="what to print (default: table)")
+    best.add_argument("--export", type=Path, metavar="PATH", help="also write the JSON to PATH (e.g. best.json)")
+
     commands.add_parser("studies", help="list the study scripts: ./studies/ of this folder, then the bundled ones")
     return parser
 
@@ -315,6 +347,8 @@ def dispatch(args: argparse.Namespace, study: StudySpec | None) -> None:
         report_command(args, study)
     elif args.command == "trial":
         trial_command(args, study)
+    elif args.command == "best":
+        best_command(args, study)
     else:
         spec = apply_overrides(study or load_study_spec(args.study), args)
         run_command(spec, args, study_ref=_study_ref(args, study))
@@ -387,6 +421,27 @@ def trial_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     same = all(abs(a - b) <= 1e-5 * max(1.0, abs(a)) for a, b in zip(found.val_loss, again[:shared], strict=True))
     stopped = f" (it stopped after epoch {len(found.val_loss)}: {found.state.lower()})" if shared < len(again) else ""
     print(f"\n{'the same' if same else 'DIFFERENT'} over the {shared} stored epochs{stopped}")
+
+
+def best_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    import json
+
+    from pipeline.analysis.best import best_configurations
+    from pipeline.files import write_atomically
+
+    name = study.name if study is not None else load_study_spec(args.study).name
+    storage = resolve_storage(args.storage, name, access="read")
+    if args.export is not None and not args.export.parent.is_dir():
+        raise UsageError(f"export directory {args.export.parent}/ does not exist (create it, or pass another --export)")
+    found = best_configurations(storage, name, where=storage.display)
+    text = json.dumps(found, indent=2)
+    if args.format == "json":
+        print(text)
+    else:
+        print(format_best(found))
+    if args.export is not None:
+        write_atomically(args.export, text + "\n")
+        print(f"Exported: {args.export}", file=sys.stderr if args.format == "json" else sys.stdout)
 
 
 def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:

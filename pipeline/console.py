@@ -2,21 +2,36 @@
 
 from __future__ import annotations
 
+import os
 import sys
+import threading
+import time
 
+import optuna
 import pandas as pd
 from tqdm import tqdm
 
 from pipeline.run.driver import ArmProgress
 
+PROGRESS_EVERY_S = float(os.environ.get("TUNE_PROGRESS_EVERY_S", 30))  # a line this often when there is no bar
+
 
 class Progress:
-    """A trial-count progress bar (on a terminal) plus one line per finished arm (always)."""
+    """A trial-count progress bar on a terminal, or — when stderr is not one (a log file, CI) — a line at
+    least every ``every`` seconds: trials done of the total, the best value so far, the time elapsed. Plus one
+    line per finished arm, always. ``bar=False`` (``--no-progress``) shows neither bar nor lines."""
 
-    def __init__(self, title: str, *, bar: bool | None = None) -> None:
+    def __init__(self, title: str, *, bar: bool | None = None, every: float = PROGRESS_EVERY_S) -> None:
         self.title = title
         self.show_bar = bar
+        self.every = every
         self.bar: tqdm | None = None
+        self.done = self.total = 0
+        self.best: tuple[float, str] | None = None
+        self.started = time.monotonic()
+        self._stop = threading.Event()
+        self._lock = threading.Lock()
+        self._ticker: threading.Thread | None = None
 
     def start(self, remaining: int) -> None:
         # disable=None: draw the bar only on a terminal, so logs and CI output stay readable.
@@ -24,16 +39,42 @@ class Progress:
         self.bar = tqdm(
             total=remaining, desc=self.title, unit="trial", file=sys.stderr, disable=disable, dynamic_ncols=True
         )
+        self.total, self.started = remaining, time.monotonic()
+        if self.show_bar is None and self.bar.disable and remaining:
+            self._ticker = threading.Thread(target=self._tick, name="progress-lines", daemon=True)
+            self._ticker.start()
 
     def trial(self, p: ArmProgress) -> None:
         assert self.bar is not None
+        with self._lock:
+            self.done += 1
+            value = p.trial.value if p.trial.state == optuna.trial.TrialState.COMPLETE else None
+            if value is not None and (self.best is None or value < self.best[0]):
+                self.best = (value, f"{p.arm.sampler} seed {p.arm.seed}")
         self.bar.update(1)
         self.bar.set_postfix_str(f"{p.arm.sampler} seed {p.arm.seed}: {p.finished}/{p.budget}", refresh=False)
         if p.finished == p.budget:
             best = "no complete trial" if p.best_value is None else f"best val loss {p.best_value:.4g}"
             self.bar.write(f"  {p.arm.sampler:<8} seed {p.arm.seed}: {p.budget} trials finished, {best}")
 
+    def line(self) -> str:
+        """``digits_mlp: 12/60 trials, best val loss 0.1021 (tpe seed 0), 1m05s elapsed``."""
+        with self._lock:
+            best = (
+                "no complete trial yet" if self.best is None else f"best val loss {self.best[0]:.4g} ({self.best[1]})"
+            )
+            seconds = int(time.monotonic() - self.started)
+        elapsed = f"{seconds // 60}m{seconds % 60:02d}s"
+        return f"{self.title}: {self.done}/{self.total} trials, {best}, {elapsed} elapsed"
+
+    def _tick(self) -> None:
+        while not self._stop.wait(self.every):
+            print(self.line(), file=sys.stderr, flush=True)
+
     def close(self) -> None:
+        self._stop.set()
+        if self._ticker is not None:
+            self._ticker.join()
         if self.bar is not None:
             self.bar.close()
 
@@ -90,3 +131,24 @@ def format_best_trials(best: pd.DataFrame, *, metric: str = "accuracy") -> str:
 
 def format_params(params: dict) -> str:
     return ", ".join(f"{k}={v:.4g}" if isinstance(v, float) else f"{k}={v}" for k, v in sorted(params.items()))
+
+
+def format_best(found: dict) -> str:
+    """``tune best`` as text: the best trial overall, then each sampler's (from analysis.best)."""
+    metric = found["metric"]
+
+    def entry(e: dict, label: str) -> list[str]:
+        value = e.get(f"val_{metric}")
+        shown = f", val {metric} {format_metric(value, metric)}" if value is not None else ""
+        return [
+            f"  {label:<8} val loss {e['val_loss']:.4f}{shown}: {e['study_name']} trial {e['number']}, "
+            f"{e['epochs']} epochs",
+            f"  {'':<8} {format_params(e['params'])}",
+        ]
+
+    lines = [f"Best trial of {found['study']} in {found['storage']} (lowest final validation loss, pruned excluded):"]
+    lines += entry(found["best"], found["best"]["sampler"])
+    lines += ["", "Best per sampler:"]
+    for sampler, e in found["per_sampler"].items():
+        lines += entry(e, sampler)
+    return "\n".join(lines)

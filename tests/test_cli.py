@@ -5,6 +5,7 @@ import sys
 
 import optuna
 import pytest
+import torch
 from conftest import REPO, cli
 
 pytestmark = pytest.mark.slow
@@ -373,3 +374,10 @@ def test_asking_for_a_trial_that_does_not_exist_is_one_line(finished_db):
         done.returncode == 2
         and done.stderr.strip() == "error: study 'digits_mlp-tpe-seed0' has no trial 99 (trials 0–2)"
     )
+
+
+def test_version_names_ours_and_the_libraries_it_runs_on():
+    result = cli("--version")
+    assert result.returncode == 0
+    assert result.stdout.startswith(f"tune {__import__('pipeline').__version__} (optuna {optuna.__version__}, ")
+    assert f"torch {torch.__version__.split('+')[0]}" in result.stdout

@@ -192,3 +192,9 @@ def test_a_study_whose_dataset_function_returns_torch_datasets_runs_like_a_built
     assert study.user_attrs["split_sizes"]["test (unused while tuning)"] == len(digits.test_y)
     finished = study.get_trials(states=FINISHED)
     assert len(finished) == 3 and all(t.user_attrs["val_accuracy"] > 0 for t in finished)
+
+
+def test_the_value_is_named_val_loss_for_the_dashboard(tiny_comparison):
+    url, spec = tiny_comparison
+    for arm in spec.arms():
+        assert optuna.load_study(study_name=arm.study_name, storage=url).metric_names == ["val_loss"]

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import platform
+import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
 from itertools import groupby
@@ -38,6 +39,7 @@ from pipeline.trial_states import FINISHED
 SAMPLING_RULE = (
     "per-trial streams: trial n samples with seeds.sampler_seed(seed, n), its model with seeds.torch_seed(seed, n)"
 )
+METRIC_NAME = "val_loss"  # what a trial's value is: the validation loss after its last epoch
 MAX_FAILURES_IN_A_ROW = 5  # trials that could not run at all (out of memory): stop instead of looping
 TrialHook = Callable[[Callable[[optuna.Trial], float], Storage], Callable[[optuna.Trial], float]]
 
@@ -232,6 +234,10 @@ def create_study(storage: optuna.storages.BaseStorage, arm: Arm, spec: StudySpec
         study = optuna.create_study(
             storage=storage, study_name=arm.study_name, direction="minimize", load_if_exists=True
         )
+        if study.metric_names is None:  # optuna-dashboard then says "val_loss", not "Objective 0"
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+                study.set_metric_names([METRIC_NAME])
         stored_budget = study.user_attrs.get("trials", 0)
         if stored_budget >= spec.trials:
             return study  # made before with this config (checked); a smaller --trials runs nothing
