@@ -1,5 +1,5 @@
 """Command line: ``tune compare STUDY``, ``tune run STUDY``, ``tune report STUDY``, ``tune dashboard STUDY``,
-``tune best STUDY``, ``tune trial STUDY``, ``tune studies``.
+``tune best STUDY``, ``tune retrain STUDY``, ``tune trial STUDY``, ``tune studies``.
 
 Bad input ends with one ``error: ...`` line and exit code 2, before anything is stored (pipeline/exits.py).
 What a run shows — the progress bar, the tables, the verdict, the report and the study notes — is made here,
@@ -53,6 +53,7 @@ examples:
   tune report digits_mlp                       # write runs/digits_mlp.html: verdict, statistics, figures
   tune dashboard digits_mlp                    # browse runs/digits_mlp.db on http://127.0.0.1:8080/dashboard/
   tune best digits_mlp --export best.json      # the best configuration overall and per sampler, as JSON too
+  tune retrain digits_mlp                      # retrain the best on train + validation, test it once
   tune trial digits_mlp --study-name digits_mlp-tpe-seed0 --number 7 --retrain   # one trial, again, exactly
   tune studies                                 # the study scripts: ./studies/ here, then the bundled ones"""
 
@@ -322,6 +323,28 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     best.add_argument("--format", choices=("table", "json"), default="table", help="what to print (default: table)")
     best.add_argument("--export", type=Path, metavar="PATH", help="also write the JSON to PATH (e.g. best.json)")
 
+    retrain = commands.add_parser(
+        "retrain",
+        help="retrain the best configuration on training + validation data, then test it once",
+        description="Retrain a trial's configuration (default: the best COMPLETE trial, as 'tune best' shows it) "
+        "on the training and validation data together for its epochs with its torch seed, evaluate it once on "
+        "the held-out test split, and save the weights (a state_dict) and the test figures beside the storage, "
+        "recorded on the study too. A second retrain of the same trial shows that result instead of reading "
+        "the test split again; --force retrains.",
+    )
+    if study is None:
+        retrain.add_argument("study", metavar="STUDY", help="a study script name or path")
+    retrain.add_argument(
+        "--trial", metavar="STUDY_NAME:N", help="another trial, e.g. digits_mlp-tpe-seed0:7 (default: the best)"
+    )
+    retrain.add_argument(
+        "--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)"
+    )
+    retrain.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps")
+    retrain.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/")
+    retrain.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
+    retrain.add_argument("--force", action="store_true", help="retrain and test again even if done before")
+
     commands.add_parser("studies", help="list the study scripts: ./studies/ of this folder, then the bundled ones")
     return parser
 
@@ -349,6 +372,8 @@ def dispatch(args: argparse.Namespace, study: StudySpec | None) -> None:
         trial_command(args, study)
     elif args.command == "best":
         best_command(args, study)
+    elif args.command == "retrain":
+        retrain_command(args, study)
     else:
         spec = apply_overrides(study or load_study_spec(args.study), args)
         run_command(spec, args, study_ref=_study_ref(args, study))
@@ -442,6 +467,39 @@ def best_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     if args.export is not None:
         write_atomically(args.export, text + "\n")
         print(f"Exported: {args.export}", file=sys.stderr if args.format == "json" else sys.stdout)
+
+
+def retrain_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    from pipeline.analysis.best import best_configurations
+    from pipeline.final import retrain_and_test
+    from pipeline.run.rerun import stored_trial
+
+    spec = study or load_study_spec(args.study)
+    storage = resolve_storage(args.storage, spec.name, access="existing")  # records the result on the study
+    if args.trial is None:
+        chosen = best_configurations(storage, spec.name, where=storage.display)["best"]
+        study_name, number = chosen["study_name"], chosen["number"]
+    else:
+        study_name, _, text = args.trial.rpartition(":")
+        if not study_name or not text.isdigit():
+            raise UsageError(f"--trial {args.trial!r}: write STUDY_NAME:N, e.g. {spec.name}-tpe-seed0:7")
+        number = int(text)
+    found = stored_trial(storage, study_name, number)
+    result = retrain_and_test(
+        spec,
+        storage,
+        found,
+        device=resolve_device(args.device),
+        data_dir=args.data_dir,
+        download=args.download,
+        force=args.force,
+    )
+    if not result.again:
+        write_notes(storage, spec.name)  # the study's note in optuna-dashboard shows the test figures
+    for line in result.lines():
+        print(line)
+    if result.again:
+        print("(the test split is read once per trial; pass --force to retrain and test again)")
 
 
 def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:

@@ -1,5 +1,6 @@
 """The README's own example objective, study script and own-data tutorial work as written."""
 
+import json
 import re
 import subprocess
 import sys
@@ -90,3 +91,24 @@ def test_the_own_data_tutorial_runs_as_written_on_a_csv_the_test_writes(tmp_path
     study = optuna.load_study(study_name="houses-tpe-seed0", storage=f"sqlite:///{tmp_path / 'runs' / 'houses.db'}")
     assert study.user_attrs["task"] == "regression" and {"width", "blocks", "lr"} <= set(study.trials[0].params)
     assert "R²" in (tmp_path / "runs" / "houses.html").read_text(encoding="utf-8")
+
+
+@pytest.mark.slow
+def test_the_workflow_section_runs_as_written_from_search_to_one_test(tmp_path):
+    commands = readme_commands("The workflow: from a comparison to a tested model")
+    assert [c.split()[1] for c in commands] == ["compare", "report", "best", "retrain"]
+    (tmp_path / "runs").mkdir()
+    outputs = []
+    for command in commands:
+        args = command.split()[1:]
+        done = subprocess.run(
+            [sys.executable, "-m", "pipeline", *args], cwd=tmp_path, capture_output=True, text=True, timeout=600
+        )
+        assert done.returncode == 0, (command, done.stderr)
+        outputs.append(done.stdout)
+    best = json.loads((tmp_path / "runs" / "best.json").read_text())["best"]
+    final = next((tmp_path / "runs" / "workflow-final").glob("*.json"))
+    record = json.loads(final.read_text())
+    assert (record["study_name"], record["number"]) == (best["study_name"], best["number"])
+    assert f"test accuracy {record['test_accuracy']:.2%}" in outputs[-1]
+    assert (tmp_path / "runs" / "workflow.html").is_file()

@@ -100,6 +100,16 @@ def study_note(
     ]
     if report is not None:
         lines += ["", f"Comparison report: [{report}](/reports/{report}) (served by `tune dashboard`)"]
+    for number, final in sorted(attrs.get("final_test", {}).items(), key=lambda item: int(item[0])):
+        metric = final["metric"]
+        lines += [
+            "",
+            f"### Final test of trial {number} (`tune retrain`, {final['date']})",
+            "",
+            f"Retrained on training + validation ({final['trained_on']} samples, {final['epochs']} epochs), then "
+            f"evaluated once on {final['n_test']} held-out samples: test loss {final['test_loss']:.4f}, test "
+            f"{metric} {final[f'test_{metric}']:.4f}. Weights: `{final['weights']}`.",
+        ]
     lines += [
         "",
         f"### Sampler: {sampler}",

@@ -3,7 +3,16 @@ seeded train/validation splits on the device → index-slice batches."""
 
 from pipeline.data.custom import as_raw, dataset_name
 from pipeline.data.sources import DATASETS, LOSS_NAMES, METRIC_NAMES, TASKS, RawData, load_raw
-from pipeline.data.splits import Split, Splits, final_test_split, make_splits, shuffled_batches
+from pipeline.data.splits import (
+    TEST_SPLIT_READS,
+    Split,
+    Splits,
+    final_evaluation,
+    final_test_split,
+    make_splits,
+    shuffled_batches,
+    training_and_validation,
+)
 from pipeline.data.tabular import tabular
 
 __all__ = [
@@ -17,6 +26,9 @@ __all__ = [
     "as_raw",
     "dataset_name",
     "final_test_split",
+    "final_evaluation",
+    "training_and_validation",
+    "TEST_SPLIT_READS",
     "load_raw",
     "make_splits",
     "shuffled_batches",

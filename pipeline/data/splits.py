@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 import torch
@@ -69,8 +70,56 @@ def make_splits(raw: RawData, *, seed: int, val_fraction: float, device: torch.d
     )
 
 
+def training_and_validation(raw: RawData, *, device: torch.device | str) -> Splits:
+    """Every training sample — the training and validation parts together — normalized with their own
+    statistics, for the final retraining of a chosen configuration. ``val`` is the same data (what ``fit``
+    reports as validation is then the loss on the data it trained on); there is nothing left to validate on."""
+    x = raw.train_x.float()
+    dims = (0, 2, 3) if x.dim() == 4 else (0,)
+    mean, std = x.mean(dim=dims), x.std(dim=dims).nan_to_num(1.0).clamp_min(1e-6)
+    y_mean, y_std = 0.0, 1.0
+    if raw.task == "regression":
+        y = raw.train_y.float()
+        y_mean, y_std = float(y.mean()), max(float(y.std().nan_to_num(1.0)), 1e-6)
+    everything = _Normalize(mean, std, y_mean, y_std, regression=raw.task == "regression")(
+        raw.train_x, raw.train_y, device
+    )
+    return Splits(
+        train=everything,
+        val=everything,
+        input_shape=tuple(raw.train_x.shape[1:]),
+        n_classes=raw.n_classes,
+        mean=mean,
+        std=std,
+        task=raw.task,
+        y_mean=y_mean,
+        y_std=y_std,
+    )
+
+
+TEST_SPLIT_READS: list[str] = []  # who read the test split, in order: only the final evaluation may appear
+_final_evaluation: list[str] = []  # set while final_evaluation() runs
+
+
+@contextmanager
+def final_evaluation(what: str) -> Iterator[None]:
+    """The one place the test split may be read (``tune retrain``); everything else is refused, so tuning
+    can never see it. Every read is recorded in ``TEST_SPLIT_READS``."""
+    _final_evaluation.append(what)
+    try:
+        yield
+    finally:
+        _final_evaluation.pop()
+
+
 def final_test_split(raw: RawData, splits: Splits, *, device: torch.device | str) -> Split:
-    """The held-out test set, normalized like the training data. For the one final evaluation only."""
+    """The held-out test set, normalized like the training data. Only inside :func:`final_evaluation`."""
+    if not _final_evaluation:
+        raise RuntimeError(
+            "the test split is read only by the final evaluation (tune retrain), inside final_evaluation(); "
+            "tuning and pruning use the validation split"
+        )
+    TEST_SPLIT_READS.append(_final_evaluation[-1])
     norm = _Normalize(splits.mean, splits.std, splits.y_mean, splits.y_std, regression=splits.task == "regression")
     return norm(raw.test_x, raw.test_y, device)
 
