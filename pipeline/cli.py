@@ -108,6 +108,16 @@ def sampler_list(text: str) -> tuple[str, ...]:
     return names
 
 
+def positive_seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = -1.0
+    if not 0 < value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
 def port_int(text: str) -> int:
     try:
         value = int(text)
@@ -188,6 +198,13 @@ def build_parser(study: StudySpec | None = None) -> Parser:
             "--trials", type=positive_int, metavar="N", help="finished (complete + pruned) trials per study"
         )
         overrides.add_argument("--epochs", type=positive_int, metavar="N", help="training epochs per trial")
+        overrides.add_argument(
+            "--timeout",
+            type=positive_seconds,
+            metavar="SECONDS",
+            help="a time budget per study for this run, as Optuna's timeout: no new trial once it has run that "
+            "long (the running one finishes); the trial budget still caps it. Rerun to continue",
+        )
         overrides.add_argument(
             "--pruner",
             metavar="NAME[:k=v,...]",
@@ -535,6 +552,7 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
         data_dir=args.data_dir,
         download=args.download,
         trial_views=trial_views,  # a learning curve and an end note on every trial, for optuna-dashboard
+        timeout=args.timeout,
     )
     progress = Progress(spec.name, bar=args.progress)
 

@@ -195,6 +195,8 @@ BAD_INPUT = [
         r"another configuration \(sampler_settings: stored",
     ),
     ("zero workers", ["compare", "digits_mlp", "--workers", "0"], r"--workers: expected a positive integer, got '0'"),
+    ("zero timeout", ["compare", "digits_mlp", "--timeout", "0"], r"--timeout: expected a number of seconds > 0"),
+    ("text timeout", ["run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--timeout", "soon"], r"got 'soon'"),
     (
         "text workers",
         ["run", "digits_mlp", "--sampler", "tpe", "--seed", "0", "--workers", "two"],

@@ -198,3 +198,28 @@ def test_the_value_is_named_val_loss_for_the_dashboard(tiny_comparison):
     url, spec = tiny_comparison
     for arm in spec.arms():
         assert optuna.load_study(study_name=arm.study_name, storage=url).metric_names == ["val_loss"]
+
+
+@pytest.mark.slow
+def test_a_time_budget_stops_each_study_keeps_its_trials_and_says_so_beside_the_verdict(tmp_path):
+    from conftest import cli
+
+    args = ["compare", "digits_mlp", "--trials", "500", "--seeds", "1", "--epochs", "2", "--timeout", "3"]
+    args += ["--storage", str(tmp_path / "t.db"), "--no-progress"]
+    first = cli(*args)
+    assert first.returncode == 0, first.stderr
+    assert "Verdict: time budget: --timeout 3 s per study ended some studies before their trial budget" in first.stdout
+    counts = {}
+    for sampler in ("random", "tpe"):
+        study = optuna.load_study(study_name=f"digits_mlp-{sampler}-seed0", storage=sqlite_url(tmp_path / "t.db"))
+        finished = study.get_trials(states=FINISHED)
+        assert 0 < len(finished) < 500
+        assert study.user_attrs["time_budget"] == {"timeout_s": 3.0, "finished": len(finished)}
+        ran = max(t.datetime_complete for t in finished) - min(t.datetime_start for t in study.trials)
+        assert ran.total_seconds() < 3 + 5  # the last trial started before the deadline, and finished
+        counts[sampler] = len(finished)
+    again = cli(*args)  # a rerun continues each study for another 3 s
+    assert again.returncode == 0, again.stderr
+    for sampler, before in counts.items():
+        study = optuna.load_study(study_name=f"digits_mlp-{sampler}-seed0", storage=sqlite_url(tmp_path / "t.db"))
+        assert len(study.get_trials(states=FINISHED)) > before

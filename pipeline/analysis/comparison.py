@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -15,6 +15,7 @@ from pipeline.analysis.summary import best_per_study, best_trials, pruning_table
 from pipeline.analysis.tables import Storage, StorageHandle, load_tables, opened, study_names
 from pipeline.analysis.verdict import Verdict, paired_differences, verdicts
 from pipeline.data.sources import LOSS_NAMES, METRIC_NAMES
+from pipeline.trial_states import FINISHED_NAMES
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,13 @@ class Analysis:
     notes: list[str]  # what the data could not support, in words
     handles: dict  # tables.load_tables: the Optuna studies by name, as loaded (notes write to them)
     verdicts: list[Verdict]  # verdict.verdicts: one per sampler against the baseline
+    caveats: list[str] = field(default_factory=list)  # time_budget_caveat: what the verdict must say with it
 
     @property
     def verdict(self) -> list[str]:
-        """The verdict's text, one line per sampler: what the terminal, report, notes and notebook print."""
-        return [v.text for v in self.verdicts]
+        """The verdict's text, one line per sampler, then its caveats: what the terminal, report and notebook
+        print."""
+        return [v.text for v in self.verdicts] + (self.caveats if self.verdicts else [])
 
     @property
     def task(self) -> str:
@@ -126,7 +129,24 @@ def analyze(
         handles=tables.handles,
         notes=coverage_notes(trials, best, budget=budget) + stats_notes(tests) + importances.notes,
         verdicts=verdicts(trials, baseline=baseline, budget=budget, speedups=gains) if several else [],
+        caveats=time_budget_caveat(tables.studies, trials),
     )
+
+
+def time_budget_caveat(studies: pd.DataFrame, trials: pd.DataFrame) -> list[str]:
+    """When ``--timeout`` ended some studies short of their trial budget, the arms compared may hold different
+    numbers of trials: say so, with the counts, next to the verdict."""
+    if "time_budget" not in studies or not studies.time_budget.notna().any():
+        return []
+    finished = trials[trials.state.isin(FINISHED_NAMES)].groupby(["sampler", "seed"]).size()
+    spans = {sampler: (per_seed.min(), per_seed.max()) for sampler, per_seed in finished.groupby(level="sampler")}
+    counts = "; ".join(f"{s} {lo}–{hi}" if lo != hi else f"{s} {lo}" for s, (lo, hi) in spans.items())
+    seconds = max(b["timeout_s"] for b in studies.time_budget.dropna())
+    return [
+        f"time budget: --timeout {seconds:g} s per study ended some studies before their trial budget, so the arms "
+        f"finished different numbers of trials per seed ({counts}); each arm's best is what it found in its time, "
+        "a comparison by wall time rather than by trials"
+    ]
 
 
 def coverage_notes(trials: pd.DataFrame, best: pd.DataFrame, *, budget: int) -> list[str]:

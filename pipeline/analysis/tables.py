@@ -57,6 +57,7 @@ STUDY_ATTRS = [
     "config_hash",
     "versions",
     "task",
+    "time_budget",
 ]
 
 

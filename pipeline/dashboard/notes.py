@@ -73,9 +73,10 @@ def _write(
 
 
 def finished_budget(attrs: dict[str, dict], trials: pd.DataFrame) -> bool:
-    """Whether every study has as many finished (complete + pruned) trials as its stored budget."""
+    """Whether every study has as many finished (complete + pruned) trials as its stored budget, or was
+    ended by its time budget (``--timeout``)."""
     finished = trials[trials.state.isin(FINISHED_NAMES)].groupby("study_name").size()
-    return all(finished.get(name, 0) >= a.get("trials", 0) for name, a in attrs.items())
+    return all(finished.get(name, 0) >= a.get("trials", 0) or a.get("time_budget") for name, a in attrs.items())
 
 
 def study_note(

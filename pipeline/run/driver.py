@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 import platform
+import time
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -57,6 +58,7 @@ class RunOptions:
     data_dir: Path = Path("data")
     download: bool = True
     trial_views: TrialHook | None = None
+    timeout: float | None = None  # seconds per study in this run, as Optuna's optimize(timeout=): no new trial after
 
     def __post_init__(self) -> None:
         if isinstance(self.storage, str):
@@ -163,7 +165,9 @@ def run_worker(
                 prune_from=first_prunable_step(arm.pruner, arm.pruner_settings),
             )
             run = options.trial_views(objective, options.storage) if options.trial_views else objective
-            run_arm(study, arm, run, budget=spec.trials, gate=gate, worker=worker, on_trial=on_trial)
+            deadline = None if options.timeout is None else time.monotonic() + options.timeout
+            run_arm(study, arm, run, budget=spec.trials, gate=gate, worker=worker, on_trial=on_trial, deadline=deadline)
+            record_time_budget(study, budget=spec.trials, timeout=options.timeout)
 
 
 def run_arm(
@@ -175,11 +179,15 @@ def run_arm(
     gate: Gate,
     worker: WorkerId,
     on_trial: Callable[[ArmProgress], None],
+    deadline: float | None = None,
 ) -> None:
-    """Claim and run one trial at a time until the study has ``budget`` finished or running trials."""
+    """Claim and run one trial at a time until the study has ``budget`` finished or running trials, or (a
+    ``deadline`` on ``time.monotonic()``) until the time is up: the trial running then finishes."""
     done = count_finished(study)
     failures = 0
-    while (trial := claim_trial(study, gate, budget=budget, worker=worker)) is not None:
+    while (deadline is None or time.monotonic() < deadline) and (
+        trial := claim_trial(study, gate, budget=budget, worker=worker)
+    ) is not None:
         finished = run_trial(study, trial, objective)
         done += finished.state in FINISHED
         on_trial(ArmProgress(arm, finished, done, budget, best_value(study) if done >= budget else None))
@@ -190,6 +198,16 @@ def run_arm(
                 f"{finished.user_attrs.get('end_reason')}); finished trials are kept — shrink the search space or "
                 "the batch size, then rerun"
             )
+
+
+def record_time_budget(study: optuna.Study, *, budget: int, timeout: float | None) -> None:
+    """Say on the study whether ``--timeout`` ended it short of its trial budget (``time_budget`` user attr):
+    the analysis then treats it as done and the verdict says the arms may hold different trial counts."""
+    short = timeout is not None and count_finished(study) < budget
+    value = {"timeout_s": timeout, "finished": count_finished(study)} if short else None
+    if study.user_attrs.get("time_budget") != value and (short or "time_budget" in study.user_attrs):
+        with signals_deferred():
+            study.set_user_attr("time_budget", value)
 
 
 def refuse_changed_configs(

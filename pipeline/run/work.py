@@ -44,6 +44,7 @@ class Work:
     of: int = 1
     threads: int = 1
     parent: int = 0  # the pid of the process that started this worker: the worker ends when it does
+    timeout: float | None = None  # seconds per study (RunOptions.timeout)
 
     @classmethod
     def describe(cls, study: str, spec: StudySpec, arms: list[Arm], **fields) -> Work:
@@ -106,6 +107,7 @@ def run_work(work: Work) -> None:
         Path(work.data_dir),
         work.download,
         trial_views=_resolve(work.trial_views),
+        timeout=work.timeout,
     )
     check_stored(options.storage, arms)
     raw = load_raw(spec.dataset, options.data_dir, download=options.download)

@@ -64,6 +64,7 @@ def run_parallel(
             of=workers,
             threads=torch_threads(workers),
             parent=os.getpid(),
+            timeout=options.timeout,
         )
         return [sys.executable, "-m", "pipeline.run.work", work.to_json()]
 
