@@ -26,11 +26,20 @@ def _one_line_hook(kind, value, traceback) -> None:
 
 _previous_hook, sys.excepthook = sys.excepthook, _one_line_hook  # before the imports below: they take seconds
 
-from pipeline.config import StudySpec  # noqa: E402, I001  (after the hook: imports torch)
 from pipeline.errors import UsageError  # noqa: E402
 
 
-def main(study: StudySpec | None = None, argv: list[str] | None = None) -> None:
+def __getattr__(name: str):
+    """``from pipeline import StudySpec`` loads it (and torch) when a study script asks, not at every import:
+    ``tune --help`` and ``tune --version`` answer without torch."""
+    if name == "StudySpec":
+        from pipeline.config import StudySpec
+
+        return StudySpec
+    raise AttributeError(f"module 'pipeline' has no attribute {name!r}")
+
+
+def main(study: "StudySpec | None" = None, argv: list[str] | None = None) -> None:  # noqa: F821
     """The command line (``tune``), for one study script's ``STUDY`` when given."""
     from pipeline.cli import main as cli_main
 

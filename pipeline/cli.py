@@ -14,26 +14,18 @@ import functools
 import os
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import optuna
-
-from pipeline import analysis
-from pipeline.analysis.importance import EVALUATORS
-from pipeline.analysis.stats import BASELINE
-from pipeline.config import MAX_SEED, MAX_SEEDS, StudySpec
-from pipeline.console import Progress, format_best, format_best_trials, format_params, format_sampler_table
-from pipeline.dashboard import DEFAULT_HOST, DEFAULT_PORT, serve, trial_views, write_analysis_notes, write_notes
-from pipeline.data import dataset_name
-from pipeline.device import resolve_device
+# Only light modules at the top: `tune --help`, `--version` and argparse's refusals answer without torch,
+# Optuna or pandas; each command imports what it needs.
+from pipeline.choices import BASELINE, DEFAULT_HOST, DEFAULT_PORT, EVALUATORS, MAX_SEED, MAX_SEEDS, SAMPLERS
 from pipeline.errors import UsageError
 from pipeline.exits import EXIT_USAGE, run_or_exit
-from pipeline.pruners import parse_pruner
-from pipeline.report import write_report
-from pipeline.run.driver import RunOptions, run_arms
-from pipeline.run.workers import run_parallel
-from pipeline.samplers import SAMPLERS, parse_sampler_option
-from pipeline.storage import Storage, resolve_storage
 from pipeline.study_scripts import everywhere, load_study_spec
+
+if TYPE_CHECKING:
+    from pipeline.config import StudySpec
+    from pipeline.storage import Storage
 
 SQLITE_SENSIBLE_WORKERS = 4
 TRIAL_VIEWS = "pipeline.dashboard:trial_views"  # what worker processes wrap their objectives with
@@ -405,6 +397,9 @@ def _study_ref(args: argparse.Namespace, study: StudySpec | None) -> str | None:
 
 
 def dashboard_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    from pipeline.dashboard import serve
+    from pipeline.storage import resolve_storage
+
     name = study.name if study is not None else load_study_spec(args.study).name if args.study else None
     if name is None and args.storage is None:
         raise UsageError("name a study (e.g. 'tune dashboard digits_mlp') or pass --storage URL|PATH")
@@ -424,6 +419,10 @@ def dashboard_command(args: argparse.Namespace, study: StudySpec | None) -> None
 
 
 def report_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    from pipeline import analysis
+    from pipeline.report import write_report
+    from pipeline.storage import resolve_storage
+
     name = study.name if study is not None else load_study_spec(args.study).name
     storage = resolve_storage(args.storage, name, access="read")  # a report changes nothing stored
     output = args.output or storage.report_path(name)
@@ -441,7 +440,9 @@ def report_command(args: argparse.Namespace, study: StudySpec | None) -> None:
 
 
 def trial_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    from pipeline.console import format_params
     from pipeline.run.rerun import retrain, stored_trial
+    from pipeline.storage import resolve_storage
 
     spec = study or load_study_spec(args.study)
     storage = resolve_storage(args.storage, spec.name, access="read")
@@ -469,7 +470,9 @@ def best_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     import json
 
     from pipeline.analysis.best import best_configurations
+    from pipeline.console import format_best
     from pipeline.files import write_atomically
+    from pipeline.storage import resolve_storage
 
     name = study.name if study is not None else load_study_spec(args.study).name
     storage = resolve_storage(args.storage, name, access="read")
@@ -488,8 +491,11 @@ def best_command(args: argparse.Namespace, study: StudySpec | None) -> None:
 
 def retrain_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     from pipeline.analysis.best import best_configurations
+    from pipeline.dashboard import write_notes
+    from pipeline.device import resolve_device
     from pipeline.final import retrain_and_test
     from pipeline.run.rerun import stored_trial
+    from pipeline.storage import resolve_storage
 
     spec = study or load_study_spec(args.study)
     storage = resolve_storage(args.storage, spec.name, access="existing")  # records the result on the study
@@ -520,6 +526,9 @@ def retrain_command(args: argparse.Namespace, study: StudySpec | None) -> None:
 
 
 def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
+    from pipeline.pruners import parse_pruner
+    from pipeline.samplers import parse_sampler_option
+
     changes = {k: getattr(args, k) for k in ("trials", "epochs") if getattr(args, k) is not None}
     if args.command == "compare":
         changes.update({k: getattr(args, k) for k in ("samplers", "seeds") if getattr(args, k) is not None})
@@ -542,6 +551,16 @@ def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
 
 
 def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | None) -> None:
+    import optuna
+
+    from pipeline.console import Progress
+    from pipeline.dashboard import trial_views
+    from pipeline.data import dataset_name
+    from pipeline.device import resolve_device
+    from pipeline.run.driver import RunOptions, run_arms
+    from pipeline.run.workers import run_parallel
+    from pipeline.storage import resolve_storage
+
     # Optuna's per-trial lines (and its warning for every failed trial) would bury the progress bar;
     # we report failures ourselves. --verbose brings them back.
     optuna.logging.set_verbosity(optuna.logging.INFO if args.verbose else optuna.logging.ERROR)
@@ -627,6 +646,11 @@ def print_summary(spec: StudySpec, arms: list, storage: Storage, *, report: bool
     notebook do, so all of them print one verdict; that one analysis feeds the terminal, the report and the
     notes. ``run`` shows its one arm, then refreshes the notes of the whole comparison.
     """
+    from pipeline import analysis
+    from pipeline.console import format_best_trials, format_sampler_table
+    from pipeline.dashboard import write_analysis_notes, write_notes
+    from pipeline.report import write_report
+
     result = analysis.analyze(storage, spec.name, names=None if report else [a.study_name for a in arms])
     print()
     print(format_sampler_table(result.table, metric=result.metric))

@@ -9,13 +9,11 @@ from dataclasses import asdict, dataclass, field
 from types import ModuleType
 from typing import Any
 
+from pipeline.choices import MAX_SEEDS
 from pipeline.data import DATASETS, dataset_name
 from pipeline.errors import UsageError, choices_error
 from pipeline.pruners import pruner_settings
 from pipeline.samplers import SAMPLERS, STREAMS, check_sampler_options, require, sampler_settings
-
-MAX_SEEDS = 100  # paired seeds per comparison: beyond this, creating the studies alone takes minutes
-MAX_SEED = 2**32 - 1  # a seed is a 32-bit unsigned integer (numpy's and scikit-learn's random_state)
 
 
 @dataclass(frozen=True)

@@ -50,6 +50,9 @@ def run_or_exit(command: Callable[[], None], *, say_stopped: bool = True) -> Non
         traceback.print_exception(exc.__cause__)  # a bug in the objective: show where
         _say(f"error: {exc}")
         raise SystemExit(EXIT_FAILED) from None
+    except BrokenPipeError:  # `tune studies | head`: the reader has gone; say nothing more, as Unix tools do
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        os._exit(EXIT_FAILED)
     except (RunStopped, StorageFault) as exc:
         _say(f"error: {exc}")
         raise SystemExit(EXIT_FAILED) from None

@@ -27,6 +27,7 @@ import optuna
 from optuna.distributions import BaseDistribution
 from optuna.trial import FrozenTrial, TrialState
 
+from pipeline.choices import SAMPLERS as CHOICES
 from pipeline.errors import UsageError, choices_error
 from pipeline.seeds import sampler_seed
 from pipeline.settings import expected_type, matches, parse_settings
@@ -59,7 +60,7 @@ REGISTRY: dict[str, SamplerKind] = {
     "cmaes": SamplerKind(lambda: optuna.samplers.CmaEsSampler, {"n_startup_trials": 1}, needs="cmaes"),
     "gp": SamplerKind(lambda: optuna.samplers.GPSampler, {"n_startup_trials": 10}, needs="scipy"),
 }
-SAMPLERS = tuple(REGISTRY)
+SAMPLERS = CHOICES  # tuple(REGISTRY), spelled out in choices.py for a fast --help
 # Settings a command line may change: plain values only (no callables, no other sampler objects).
 OPTION_TYPES = (bool, int, float, str, type(None))
 NOT_OPTIONS = {"seed"}  # seeds come from --seeds / --seed and the per-trial streams

@@ -8,9 +8,12 @@ from __future__ import annotations
 import importlib.util
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from pipeline.config import StudySpec
 from pipeline.errors import UsageError
+
+if TYPE_CHECKING:
+    from pipeline.config import StudySpec
 
 STUDIES_DIR = Path(__file__).resolve().parent / "studies"  # the bundled ones: a link to studies/ in the repo
 
@@ -53,6 +56,8 @@ def load_study_spec(name_or_path: str, studies_dir: Path = STUDIES_DIR) -> Study
         stem = Path(name_or_path).stem
         hint = f"; did you mean the study name {stem!r}?" if find_study(stem, studies_dir) else ""
         raise UsageError(f"study script {path} not found{hint}")
+    from pipeline.config import StudySpec  # here, not at the top: `tune --help` lists names without torch
+
     module = _execute(path)
     spec = getattr(module, "STUDY", None)
     if not isinstance(spec, StudySpec):

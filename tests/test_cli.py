@@ -383,3 +383,20 @@ def test_version_names_ours_and_the_libraries_it_runs_on():
     assert result.returncode == 0
     assert result.stdout.startswith(f"tune {__import__('pipeline').__version__} (optuna {optuna.__version__}, ")
     assert f"torch {torch.__version__.split('+')[0]}" in result.stdout
+
+
+def test_the_fast_names_for_help_agree_with_what_the_code_builds():
+    from pipeline import choices, dashboard, samplers
+    from pipeline.analysis import importance
+
+    assert choices.SAMPLERS == tuple(samplers.REGISTRY)
+    assert set(choices.EVALUATORS) == set(importance.EVALUATORS)
+    assert (choices.DEFAULT_HOST, choices.DEFAULT_PORT) == (dashboard.DEFAULT_HOST, dashboard.DEFAULT_PORT)
+
+
+def test_help_answers_without_loading_torch_or_optuna():
+    code = "import sys; from pipeline.cli import build_parser; build_parser(); "
+    code += "print(sorted({'torch', 'optuna', 'pandas'} & set(sys.modules)))"
+    result = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True)
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip() == "[]"

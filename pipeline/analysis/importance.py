@@ -15,9 +15,9 @@ import optuna
 import pandas as pd
 
 from pipeline.analysis.tables import Storage, opened
+from pipeline.choices import EVALUATORS
 from pipeline.errors import choices_error
 
-EVALUATORS = ("ped-anova", "fanova")  # PED-ANOVA: Optuna 5's default, numpy only; fANOVA: scikit-learn
 MIN_COMPLETE = 5  # fewer complete trials than this explain nothing: the arm is skipped with a note
 
 

@@ -13,8 +13,10 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.analysis.anytime import AXES, align
+from pipeline.choices import (
+    BASELINE,  # the sampler every other one is measured against, unless a command says otherwise
+)
 
-BASELINE = "random"  # the sampler every other one is measured against, unless a command says otherwise
 FRACTIONS = (0.25, 0.5, 1.0)
 TEST_COLUMNS = [
     "sampler",

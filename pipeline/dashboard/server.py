@@ -18,12 +18,12 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import optuna_dashboard
 
+from pipeline.choices import DEFAULT_HOST, DEFAULT_PORT
 from pipeline.dashboard.notes import write_notes
 from pipeline.dashboard.trial_views import artifact_store
 from pipeline.errors import UsageError
 from pipeline.storage import Storage
 
-DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080
 REPORT_NAME = re.compile(r"[\w.-]+\.html")  # one file name, no path: nothing outside the report folder
 
 
