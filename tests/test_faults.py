@@ -233,6 +233,29 @@ def test_a_report_changes_nothing_in_the_storage_not_even_its_journal_mode(copy,
     connection.close()
 
 
+# 5. A kill while the report is written.
+
+
+def test_a_kill_while_the_report_is_written_leaves_the_previous_report_whole(copy, tmp_path):
+    report = copy.with_suffix(".html")
+    report.write_text("<html>the previous report</html>")
+    script = tmp_path / "kill_at_fsync.py"
+    script.write_text(
+        "import os, signal, sys\n"
+        "os.fsync = lambda fd: os.kill(os.getpid(), signal.SIGKILL)  # the new report is written, not yet renamed\n"
+        "from pipeline.cli import main\n"
+        "main(sys.argv[1:])\n"
+    )
+    result = subprocess.run(
+        [sys.executable, str(script), "report", "digits_mlp", "--storage", str(copy)],
+        cwd=tmp_path, capture_output=True, text=True, timeout=300, env={**os.environ, "PYTHONPATH": str(REPO)},
+    )  # fmt: skip
+    assert result.returncode == -signal.SIGKILL
+    assert report.read_text() == "<html>the previous report</html>"
+    again = tune("report", "digits_mlp", "--storage", str(copy), cwd=tmp_path)
+    assert again.returncode == 0 and "<title>digits_mlp sampler comparison</title>" in report.read_text()
+
+
 # 6. A signal while a finished trial is committed.
 
 
