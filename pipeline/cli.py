@@ -479,7 +479,7 @@ def best_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     if args.export is not None and not args.export.parent.is_dir():
         raise UsageError(f"export directory {args.export.parent}/ does not exist (create it, or pass another --export)")
     found = best_configurations(storage, name, where=storage.display)
-    text = json.dumps(found, indent=2)
+    text = json.dumps(found, indent=2, ensure_ascii=False)
     if args.format == "json":
         print(text)
     else:

@@ -138,7 +138,7 @@ def format_best(found: dict) -> str:
     metric = found["metric"]
 
     def entry(e: dict, label: str) -> list[str]:
-        value = e.get(f"val_{metric}")
+        value = e.get(found["metric_key"])
         shown = f", val {metric} {format_metric(value, metric)}" if value is not None else ""
         return [
             f"  {label:<8} val loss {e['val_loss']:.4f}{shown}: {e['study_name']} trial {e['number']}, "

@@ -20,6 +20,7 @@ import torch
 
 from pipeline.config import StudySpec
 from pipeline.data import METRIC_NAMES, final_evaluation, final_test_split, load_raw, training_and_validation
+from pipeline.data.sources import METRIC_KEYS
 from pipeline.errors import UsageError
 from pipeline.files import write_atomically
 from pipeline.run.driver import versions
@@ -43,7 +44,7 @@ class FinalResult:
     def lines(self) -> list[str]:
         r = self.record
         metric = r["metric"]
-        value = r[f"test_{metric}"]
+        value = r[r["metric_key"]]
         shown = f"{value:.2%}" if metric == "accuracy" else f"{value:.4f}"
         head = (
             f"{r['study_name']} trial {r['number']}, retrained on training + validation ({r['trained_on']} samples, "
@@ -101,7 +102,7 @@ def retrain_and_test(
     with final_evaluation("tune retrain"):
         test = final_test_split(raw, data, device=device)
     test_loss, test_metric = evaluate(model, test)
-    metric = METRIC_NAMES[raw.task]
+    metric, key = METRIC_NAMES[raw.task], f"test_{METRIC_KEYS[raw.task]}"
     record = {
         "study": spec.name,
         "study_name": stored.study_name,
@@ -112,8 +113,9 @@ def retrain_and_test(
         "trained_on": len(data.train),
         "n_test": len(test),
         "metric": metric,
+        "metric_key": key,
         "test_loss": test_loss,
-        f"test_{metric}": test_metric,
+        key: test_metric,
         "weights": str(weights),
         "date": datetime.datetime.now().isoformat(timespec="seconds"),
         "versions": versions(),
@@ -121,6 +123,6 @@ def retrain_and_test(
     buffer = io.BytesIO()
     torch.save({k: v.detach().cpu() for k, v in model.state_dict().items()}, buffer)
     write_atomically(weights, buffer.getvalue())
-    write_atomically(summary, json.dumps(record, indent=2) + "\n")
+    write_atomically(summary, json.dumps(record, indent=2, ensure_ascii=False) + "\n")
     study.set_user_attr(FINAL_ATTR, {**study.user_attrs.get(FINAL_ATTR, {}), str(stored.number): record})
     return FinalResult(record, weights, summary)

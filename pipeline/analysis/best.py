@@ -10,14 +10,14 @@ from typing import Any
 
 from pipeline.analysis.summary import best_trials
 from pipeline.analysis.tables import load_tables, study_names
-from pipeline.data.sources import METRIC_NAMES
+from pipeline.data.sources import METRIC_KEYS, METRIC_NAMES
 from pipeline.errors import UsageError
 from pipeline.storage import Storage
 
 
 def best_configurations(storage: Storage, study: str, *, where: str) -> dict[str, Any]:
     """``{"study", "storage", "metric", "best": {...}, "per_sampler": {sampler: {...}}}``, each entry a trial's
-    study name, sampler, seed, number, ``val_loss``, ``val_<metric>``, epochs, params and its provenance
+    study name, sampler, seed, number, ``val_loss``, ``val_accuracy`` (or ``val_r2``), epochs, params and its provenance
     (config hash, versions). ``where``: the storage as shown to the user."""
     names = study_names(storage, study, where=where)
     tables = load_tables(storage, names)
@@ -28,7 +28,7 @@ def best_configurations(storage: Storage, study: str, *, where: str) -> dict[str
         )
     attrs = {name: handle.user_attrs for name, handle in tables.handles.items()}
     task = next((a.get("task") for a in attrs.values() if a.get("task")), "classification")
-    metric = METRIC_NAMES[task]
+    metric, key = METRIC_NAMES[task], METRIC_KEYS[task]
     per_sampler = {}
     for row in best.itertuples(index=False):
         stored = attrs[row.study_name]
@@ -38,11 +38,18 @@ def best_configurations(storage: Storage, study: str, *, where: str) -> dict[str
             "seed": int(row.seed),
             "number": row.number,
             "val_loss": row.value,
-            f"val_{metric}": None if row.val_metric != row.val_metric else float(row.val_metric),
+            f"val_{key}": None if row.val_metric != row.val_metric else float(row.val_metric),
             "epochs": int(row.epochs_run),
             "params": row.params,
             "config_hash": stored.get("config_hash"),
             "versions": stored.get("versions"),
         }
     overall = min(per_sampler.values(), key=lambda entry: entry["val_loss"])
-    return {"study": study, "storage": where, "metric": metric, "best": overall, "per_sampler": per_sampler}
+    return {
+        "study": study,
+        "storage": where,
+        "metric": metric,
+        "metric_key": f"val_{key}",
+        "best": overall,
+        "per_sampler": per_sampler,
+    }

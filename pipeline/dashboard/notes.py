@@ -109,7 +109,7 @@ def study_note(
             "",
             f"Retrained on training + validation ({final['trained_on']} samples, {final['epochs']} epochs), then "
             f"evaluated once on {final['n_test']} held-out samples: test loss {final['test_loss']:.4f}, test "
-            f"{metric} {final[f'test_{metric}']:.4f}. Weights: `{final['weights']}`.",
+            f"{metric} {final[final['metric_key']]:.4f}. Weights: `{final['weights']}`.",
         ]
     lines += [
         "",

@@ -37,6 +37,7 @@ TASKS = ("classification", "regression")
 # What a trial's value (its validation loss) and the metric stored beside it are, per task: said once.
 LOSS_NAMES = {"classification": "cross-entropy", "regression": "mean squared error of standardized targets"}
 METRIC_NAMES = {"classification": "accuracy", "regression": "R²"}
+METRIC_KEYS = {"classification": "accuracy", "regression": "r2"}  # the metric in attr, JSON and file names
 
 # The digits test split is fixed (not the study seed) so a final evaluation is comparable across studies.
 DIGITS_TEST_FRACTION = 0.2

@@ -8,6 +8,7 @@ import optuna
 import torch
 
 from pipeline.data import Splits
+from pipeline.data.sources import METRIC_KEYS
 from pipeline.errors import Terminated, TrialFailed
 from pipeline.models import count_parameters
 from pipeline.objectives import ObjectiveModule
@@ -15,7 +16,7 @@ from pipeline.pruners import explain_pruning
 from pipeline.seeds import torch_seed as trial_torch_seed
 from pipeline.training import Diverged, EpochResult, fit
 
-METRIC_ATTRS = {"classification": "val_accuracy", "regression": "val_r2"}  # the trial user attr of its metric
+METRIC_ATTRS = {task: f"val_{key}" for task, key in METRIC_KEYS.items()}  # the trial user attr of its metric
 
 
 class Objective:
