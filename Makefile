@@ -43,6 +43,7 @@ bench: install
 	$(BIN)/python benchmarks/pruning.py --seeds 3 --trials 20
 	$(BIN)/python benchmarks/parallel.py --trials 30
 	$(BIN)/python benchmarks/dashboard_views.py
+	$(BIN)/python benchmarks/startup.py
 
 # The browser test drives Debian's chromium through playwright (never `playwright install`: it downloads).
 chromium:

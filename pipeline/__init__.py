@@ -15,7 +15,7 @@ def _one_line_hook(kind, value, traceback) -> None:
     (``python my_study.py``) whose ``StudySpec`` is bad raises at import, before ``main`` can catch it: one
     ``error:`` line and exit code 2. Neither prints a traceback."""
     if isinstance(value, KeyboardInterrupt):
-        print("\nstopped by Ctrl-C while starting; nothing was written", file=sys.stderr, flush=True)
+        print("\nstopped by Ctrl-C before anything was written", file=sys.stderr, flush=True)
         os._exit(130)
     if isinstance(value, UsageError):
         sys.stdout.flush()

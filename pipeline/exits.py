@@ -25,6 +25,7 @@ from pipeline.errors import RunStopped, StorageFault, Terminated, TrialCrashed, 
 
 EXIT_FAILED, EXIT_USAGE, EXIT_INTERRUPTED, EXIT_TERMINATED = 1, 2, 130, 143
 STOPPED = "finished trials are kept (a trial cut short is marked FAIL); rerun the same command to resume"
+NOTHING_WRITTEN = "stopped by {} before anything was written"
 
 
 def run_or_exit(command: Callable[[], None], *, say_stopped: bool = True) -> None:
@@ -43,7 +44,7 @@ def run_or_exit(command: Callable[[], None], *, say_stopped: bool = True) -> Non
     except KeyboardInterrupt as exc:
         code, name = (EXIT_TERMINATED, "SIGTERM") if isinstance(exc, Terminated) else (EXIT_INTERRUPTED, "Ctrl-C")
         if say_stopped:
-            _say(f"\nstopped by {name}: {STOPPED}")
+            _say(f"\nstopped by {name}: {STOPPED}" if _wrote_anything() else f"\n{NOTHING_WRITTEN.format(name)}")
         _exit_now(code)
         raise SystemExit(code) from None
     except TrialCrashed as exc:
@@ -64,6 +65,13 @@ def run_or_exit(command: Callable[[], None], *, say_stopped: bool = True) -> Non
             raise
         _say(f"error: {message}")
         raise SystemExit(EXIT_FAILED) from None
+
+
+def _wrote_anything() -> bool:
+    """Whether this process opened a storage (and so may have written to it). Looked up, not imported:
+    a Ctrl-C while the libraries still load must not wait for them."""
+    storage = sys.modules.get("pipeline.storage")
+    return storage is not None and storage.opened_any()
 
 
 def _file_fault(exc: BaseException) -> str | None:

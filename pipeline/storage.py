@@ -150,6 +150,11 @@ _OPENED: dict[tuple[str, bool, str], optuna.storages.BaseStorage] = {}
 _IN_USE: dict[str, None] = {}  # displays of the storages this process opened, in order: named by fault_message
 
 
+def opened_any() -> bool:
+    """Whether this process has opened any storage yet (before that, nothing can have been written)."""
+    return bool(_IN_USE)
+
+
 def default_storage(study: str) -> str:
     return f"sqlite:///{RUNS_DIR / f'{study}.db'}"
 

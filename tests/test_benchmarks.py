@@ -17,6 +17,7 @@ TINY = {
     "pruning": ["--seeds", "2", "--trials", "3"],
     "parallel": ["--trials", "4"],
     "dashboard_views": ["4"],
+    "startup": ["--runs", "1"],
 }
 KEYS = {
     "data_loading": {"dataloader_s_per_epoch", "pipeline_s_per_epoch", "speedup"},
@@ -25,6 +26,7 @@ KEYS = {
     "pruning": {"epochs_consumed", "wall_s", "final_best_median", "wilcoxon_p"},
     "parallel": {"sqlite", "journal"},
     "dashboard_views": {"views_ms_per_trial", "drawing_ms"},
+    "startup": {"seconds", "speedup_over_imports"},
 }
 
 

@@ -4,7 +4,7 @@ import struct
 import pytest
 import torch
 
-from pipeline.data import final_test_split, load_raw, make_splits, shuffled_batches, sources
+from pipeline.data import final_evaluation, final_test_split, load_raw, make_splits, shuffled_batches, sources
 from pipeline.errors import UsageError
 
 
@@ -60,7 +60,10 @@ def test_test_split_is_not_part_of_what_tuning_sees():
     raw = load_raw("digits")
     splits = make_splits(raw, seed=0, val_fraction=0.2, device="cpu")
     assert not hasattr(splits, "test")
-    test = final_test_split(raw, splits, device="cpu")
+    with pytest.raises(RuntimeError, match="read only by the final evaluation"):
+        final_test_split(raw, splits, device="cpu")
+    with final_evaluation("this test"):
+        test = final_test_split(raw, splits, device="cpu")
     assert len(test) == len(raw.test_y)
 
 

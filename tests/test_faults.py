@@ -347,11 +347,11 @@ def test_ctrl_c_while_the_libraries_load_is_one_line_and_writes_nothing(tmp_path
         text=True,
         env={**os.environ, "PYTHONPATH": str(REPO)},
     )
-    time.sleep(0.6)  # python is up; torch and optuna are still importing
+    time.sleep(0.6)  # python is up; torch and optuna are still importing, no storage is open yet
     process.send_signal(signal.SIGINT)
     stderr = process.communicate(timeout=60)[1]
     assert process.returncode == 130, stderr
-    assert stderr.strip() == "stopped by Ctrl-C while starting; nothing was written"
+    assert stderr.strip() == "stopped by Ctrl-C before anything was written"
     assert not (tmp_path / "s.db").exists()
 
 
