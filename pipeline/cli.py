@@ -58,34 +58,27 @@ class Parser(argparse.ArgumentParser):
         raise SystemExit(EXIT_USAGE)
 
 
-def positive_int(text: str) -> int:
+def _int_in(text: str, low: int, high: float, expected: str) -> int:
+    """``text`` as an integer from ``low`` to ``high``, else argparse's one-line refusal naming ``expected``."""
     try:
         value = int(text)
     except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"expected a positive integer, got {text!r}")
+        value = low - 1
+    if not low <= value <= high:
+        raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
     return value
+
+
+def positive_int(text: str) -> int:
+    return _int_in(text, 1, float("inf"), "a positive integer")
 
 
 def seed_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= MAX_SEED:
-        raise argparse.ArgumentTypeError(f"expected a seed, an integer from 0 to {MAX_SEED}, got {text!r}")
-    return value
+    return _int_in(text, 0, MAX_SEED, f"a seed, an integer from 0 to {MAX_SEED}")
 
 
 def trial_number(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"expected a trial number (an integer >= 0), got {text!r}")
-    return value
+    return _int_in(text, 0, float("inf"), "a trial number (an integer >= 0)")
 
 
 def sampler_list(text: str) -> tuple[str, ...]:
@@ -111,13 +104,7 @@ def positive_seconds(text: str) -> float:
 
 
 def port_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if not 0 <= value <= 65535:
-        raise argparse.ArgumentTypeError(f"expected a port number 0-65535 (0: any free port), got {text!r}")
-    return value
+    return _int_in(text, 0, 65535, "a port number 0-65535 (0: any free port)")
 
 
 def version_line() -> str:

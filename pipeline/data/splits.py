@@ -49,24 +49,12 @@ def make_splits(raw: RawData, *, seed: int, val_fraction: float, device: torch.d
     stratify = raw.train_y.numpy() if raw.task == "classification" else None
     train_idx, val_idx = train_test_split(indices.numpy(), test_size=val_fraction, stratify=stratify, random_state=seed)
     train_idx, val_idx = torch.from_numpy(train_idx), torch.from_numpy(val_idx)
-    train_x = raw.train_x[train_idx].float()
-    dims = (0, 2, 3) if train_x.dim() == 4 else (0,)
-    mean, std = train_x.mean(dim=dims), train_x.std(dim=dims).nan_to_num(1.0).clamp_min(1e-6)
-    y_mean, y_std = 0.0, 1.0
-    if raw.task == "regression":
-        train_y = raw.train_y[train_idx].float()
-        y_mean, y_std = float(train_y.mean()), max(float(train_y.std().nan_to_num(1.0)), 1e-6)
-    norm = _Normalize(mean, std, y_mean, y_std, regression=raw.task == "regression")
-    return Splits(
+    norm = _fitted(raw, train_idx)
+    return _splits(
+        raw,
+        norm,
         train=norm(raw.train_x[train_idx], raw.train_y[train_idx], device),
         val=norm(raw.train_x[val_idx], raw.train_y[val_idx], device),
-        input_shape=tuple(raw.train_x.shape[1:]),
-        n_classes=raw.n_classes,
-        mean=mean,
-        std=std,
-        task=raw.task,
-        y_mean=y_mean,
-        y_std=y_std,
     )
 
 
@@ -74,26 +62,35 @@ def training_and_validation(raw: RawData, *, device: torch.device | str) -> Spli
     """Every training sample — the training and validation parts together — normalized with their own
     statistics, for the final retraining of a chosen configuration. ``val`` is the same data (what ``fit``
     reports as validation is then the loss on the data it trained on); there is nothing left to validate on."""
-    x = raw.train_x.float()
+    norm = _fitted(raw, None)
+    everything = norm(raw.train_x, raw.train_y, device)
+    return _splits(raw, norm, train=everything, val=everything)
+
+
+def _fitted(raw: RawData, rows: torch.Tensor | None) -> _Normalize:
+    """Normalization with the statistics of ``rows`` of the training set (all of it when None): per feature
+    for feature vectors, per channel for images, and — for regression — the targets too."""
+    x = (raw.train_x if rows is None else raw.train_x[rows]).float()
     dims = (0, 2, 3) if x.dim() == 4 else (0,)
     mean, std = x.mean(dim=dims), x.std(dim=dims).nan_to_num(1.0).clamp_min(1e-6)
     y_mean, y_std = 0.0, 1.0
     if raw.task == "regression":
-        y = raw.train_y.float()
+        y = (raw.train_y if rows is None else raw.train_y[rows]).float()
         y_mean, y_std = float(y.mean()), max(float(y.std().nan_to_num(1.0)), 1e-6)
-    everything = _Normalize(mean, std, y_mean, y_std, regression=raw.task == "regression")(
-        raw.train_x, raw.train_y, device
-    )
+    return _Normalize(mean, std, y_mean, y_std, regression=raw.task == "regression")
+
+
+def _splits(raw: RawData, norm: _Normalize, *, train: Split, val: Split) -> Splits:
     return Splits(
-        train=everything,
-        val=everything,
+        train=train,
+        val=val,
         input_shape=tuple(raw.train_x.shape[1:]),
         n_classes=raw.n_classes,
-        mean=mean,
-        std=std,
+        mean=norm.mean,
+        std=norm.std,
         task=raw.task,
-        y_mean=y_mean,
-        y_std=y_std,
+        y_mean=norm.y_mean,
+        y_std=norm.y_std,
     )
 
 
