@@ -17,10 +17,12 @@ from pathlib import Path
 import _common  # first: puts the repo on sys.path
 import optuna
 
+from pipeline.artifacts import artifact_store
 from pipeline.dashboard.svg import learning_curve_svg
-from pipeline.dashboard.trial_views import artifact_store, attach_views
+from pipeline.dashboard.trial_views import attach_views
 from pipeline.pruners import explain_pruning
 from pipeline.storage import open_storage
+from pipeline.training import EpochResult
 
 EPOCHS = 12
 TRAIN = [2.3 * 0.8**i for i in range(EPOCHS)]
@@ -38,14 +40,13 @@ def views_ms(trials: int, folder: Path) -> dict[str, float]:
         pruned = k % 2 == 1
         for step, value in enumerate(VAL[: 4 if pruned else EPOCHS]):
             trial.report(value, step)
-        trial.set_user_attr("train_loss", TRAIN)
-        trial.set_user_attr("val_loss", VAL)
+        history = [EpochResult(epoch, t, v, 0.5, 0.01) for epoch, (t, v) in enumerate(zip(TRAIN, VAL, strict=True))]
         if pruned:
             start = time.perf_counter()
             trial.set_user_attr("end_reason", explain_pruning(study, step=3, values=VAL[:4]))
             spent["pruning explanation"].append((time.perf_counter() - start) * 1000)
         start = time.perf_counter()
-        attach_views(trial, store)
+        attach_views(trial, store, history[: 4 if pruned else EPOCHS])
         spent["pruned" if pruned else "complete"].append((time.perf_counter() - start) * 1000)
         study.tell(
             trial,

@@ -8,3 +8,4 @@ MAX_SEEDS = 100  # paired seeds per comparison: beyond this, creating the studie
 MAX_SEED = 2**32 - 1  # a seed is a 32-bit unsigned integer (numpy's and scikit-learn's random_state)
 DEFAULT_HOST, DEFAULT_PORT = "127.0.0.1", 8080  # optuna-dashboard: loopback only unless told otherwise
 BASELINE = "random"  # the arm every other sampler is measured against
+CHECKPOINTS = ("auto", "epoch", "off")  # when a trial saves its training state (run/checkpoints.py)

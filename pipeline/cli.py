@@ -18,7 +18,16 @@ from typing import TYPE_CHECKING
 
 # Only light modules at the top: `tune --help`, `--version` and argparse's refusals answer without torch,
 # Optuna or pandas; each command imports what it needs.
-from pipeline.choices import BASELINE, DEFAULT_HOST, DEFAULT_PORT, EVALUATORS, MAX_SEED, MAX_SEEDS, SAMPLERS
+from pipeline.choices import (
+    BASELINE,
+    CHECKPOINTS,
+    DEFAULT_HOST,
+    DEFAULT_PORT,
+    EVALUATORS,
+    MAX_SEED,
+    MAX_SEEDS,
+    SAMPLERS,
+)
 from pipeline.errors import UsageError
 from pipeline.exits import EXIT_USAGE, run_or_exit
 from pipeline.study_scripts import everywhere, load_study_spec
@@ -215,6 +224,14 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         )
         where.add_argument(
             "--no-download", dest="download", action="store_false", help="never try to download a missing dataset"
+        )
+        sub.add_argument(
+            "--checkpoints",
+            choices=CHECKPOINTS,
+            default="auto",
+            help="when a trial saves its training state, so that a trial whose process died is retried from its "
+            "last saved epoch: auto (default: after an epoch once 10 s of training have passed since the last "
+            "save, so short epochs never pay for it), epoch (after every epoch), off",
         )
         sub.add_argument(
             "--workers",
@@ -559,6 +576,7 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
         download=args.download,
         trial_views=trial_views,  # a learning curve and an end note on every trial, for optuna-dashboard
         timeout=args.timeout,
+        checkpoints=args.checkpoints,
     )
     progress = Progress(spec.name, bar=args.progress)
 

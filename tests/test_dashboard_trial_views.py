@@ -4,6 +4,7 @@ from optuna.artifacts import download_artifact, get_all_artifact_meta
 
 from pipeline.dashboard.trial_views import artifact_store, with_trial_views
 from pipeline.storage import open_storage
+from pipeline.training import EpochResult
 
 PRUNED, COMPLETE, FAIL = (
     optuna.trial.TrialState.PRUNED,
@@ -12,19 +13,20 @@ PRUNED, COMPLETE, FAIL = (
 )
 
 
-def fake_training(trial: optuna.Trial) -> float:
-    """Reports and records like pipeline.run.trial.Objective, without training: odd trials are pruned."""
-    val = [1.0 / (epoch + 1) for epoch in range(3)]
-    for epoch, loss in enumerate(val):
-        trial.report(loss, epoch)
-    trial.set_user_attr("train_loss", [v / 2 for v in val])
-    trial.set_user_attr("val_loss", val)
-    if trial.number % 2:
-        trial.set_user_attr(
-            "end_reason", "pruned after epoch 3: best validation loss so far 0.33 is above the median 0.2"
-        )
-        raise optuna.TrialPruned()
-    return val[-1]
+class FakeTraining:
+    """Reports and keeps its epochs like pipeline.run.trial.Objective, without training: odd trials are pruned."""
+
+    def __call__(self, trial: optuna.Trial) -> float:
+        val = [1.0 / (epoch + 1) for epoch in range(3)]
+        self.last_history = [EpochResult(epoch, loss / 2, loss, 0.5, 0.01) for epoch, loss in enumerate(val)]
+        for epoch, loss in enumerate(val):
+            trial.report(loss, epoch)
+        if trial.number % 2:
+            trial.set_user_attr(
+                "end_reason", "pruned after epoch 3: best validation loss so far 0.33 is above the median 0.2"
+            )
+            raise optuna.TrialPruned()
+        return val[-1]
 
 
 @pytest.fixture
@@ -36,7 +38,7 @@ def sqlite_study(tmp_path):
 def test_every_finished_trial_gets_its_learning_curve_as_an_svg_artifact(sqlite_study, tmp_path):
     url, study = sqlite_study
     store = artifact_store(url)
-    study.optimize(with_trial_views(fake_training, store), n_trials=4)
+    study.optimize(with_trial_views(FakeTraining(), store), n_trials=4)
     assert [t.state for t in study.trials] == [COMPLETE, PRUNED, COMPLETE, PRUNED]
     for trial in study.trials:
         (meta,) = get_all_artifact_meta(trial, storage=study._storage)
@@ -58,7 +60,7 @@ def test_a_crashing_trial_gets_nothing_and_its_error_stops_the_study(sqlite_stud
     url, study = sqlite_study
 
     def crash(trial):
-        trial.set_user_attr("val_loss", [1.0])
+        trial.report(1.0, 0)
         raise RuntimeError("out of memory")
 
     with pytest.raises(RuntimeError, match="out of memory"):

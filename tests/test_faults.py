@@ -19,6 +19,7 @@ import sys
 import time
 from pathlib import Path
 
+import optuna
 import pytest
 
 from tests.conftest import REPO
@@ -517,3 +518,29 @@ def test_a_password_with_an_unescaped_at_sign_is_never_printed(tmp_path):
     assert result.returncode in (1, 2) and "Traceback" not in result.stderr
     assert "pa@ss" not in result.stderr + result.stdout and "ss@127" not in result.stderr + result.stdout
     assert "me:***@127.0.0.1:1/x" in result.stderr
+
+
+def test_a_killed_trial_with_checkpoints_is_retried_from_its_last_saved_epoch(tmp_path):
+    """kill -9 while trial 0 reports its third epoch (saved just before): the rerun retries its parameters from
+    that checkpoint, trains the last two epochs only, and the retried trial reruns to the same losses."""
+    args = ["run", "digits_mlp", "--sampler", "random", "--seed", "0", "--trials", "2", "--epochs", "5",
+            "--checkpoints", "epoch", "--storage", "c.db", "--no-progress"]  # fmt: skip
+    killed = tune_injected(tmp_path, *args, sql="INSERT INTO TRIAL_INTERMEDIATE_VALUES", at=3, action="SIGKILL")
+    assert killed.returncode == -signal.SIGKILL
+    artifacts = tmp_path / "c-artifacts"
+    assert [p.name for p in artifacts.glob("checkpoint-*")] == ["checkpoint-digits_mlp-random-seed0-trial0.pt"]
+
+    rerun = tune(*args, cwd=tmp_path)
+    assert rerun.returncode == 0, rerun.stderr
+    study = optuna.load_study(study_name="digits_mlp-random-seed0", storage=f"sqlite:///{tmp_path / 'c.db'}")
+    dead, retry, fresh = study.get_trials()
+    assert (dead.state.name, retry.state.name, fresh.state.name) == ("FAIL", "COMPLETE", "COMPLETE")
+    assert retry.params == dead.params and dead.user_attrs["end_reason"].startswith("stale: its worker")
+    assert retry.user_attrs["resumed_from"] == {"trial": 0, "epochs": 3, "seeded_by": 0}
+    assert (retry.user_attrs["epochs_trained"], retry.user_attrs["epochs_run"]) == (2, 5)
+    assert "resumed_from" not in fresh.user_attrs and fresh.user_attrs["epochs_run"] == 5
+    assert not list(artifacts.glob("checkpoint-*"))  # both finished here: no checkpoint left behind
+
+    again = tune("trial", "digits_mlp", "--storage", "c.db", "--study-name", "digits_mlp-random-seed0",
+                 "--number", "1", "--retrain", cwd=tmp_path)  # fmt: skip
+    assert again.returncode == 0 and "the same over the 5 stored epochs" in again.stdout, again.stdout + again.stderr

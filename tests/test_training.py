@@ -1,3 +1,4 @@
+import io
 import math
 
 import pytest
@@ -5,7 +6,7 @@ import torch
 
 from pipeline.data import load_raw, make_splits
 from pipeline.models import MLP
-from pipeline.training import Diverged, TrainingParams, evaluate, fit
+from pipeline.training import Diverged, Training, TrainingParams, evaluate, fit
 
 
 @pytest.fixture(scope="module")
@@ -60,3 +61,30 @@ def test_a_loss_that_explodes_but_stays_finite_also_counts_as_diverged(tiny_data
     p = TrainingParams(lr=200.0, batch_size=64, optimizer="sgd", momentum=0.9)
     with pytest.raises(Diverged, match=r"diverged in epoch 1: training loss exploded to \d"):
         list(fit(model(), tiny_data, p, epochs=3, seed=0))
+
+
+@pytest.mark.parametrize(
+    "optimizer, schedule", [("sgd", "step"), ("adam", "cosine"), ("rmsprop", "plateau"), ("adamw", "none")]
+)
+def test_training_resumed_from_its_saved_state_goes_on_exactly_as_without_the_break(tiny_data, optimizer, schedule):
+    p = TrainingParams(lr=0.01, batch_size=64, optimizer=optimizer, momentum=0.9, schedule=schedule)
+    torch.manual_seed(0)
+    straight = list(
+        Training(MLP(in_features=64, n_classes=10, hidden=[32], dropout=0.3), tiny_data, p, epochs=5, seed=3)
+    )
+
+    torch.manual_seed(0)
+    first = Training(MLP(in_features=64, n_classes=10, hidden=[32], dropout=0.3), tiny_data, p, epochs=5, seed=3)
+    for _ in zip(range(2), first, strict=False):  # two epochs, then the process "dies"
+        pass
+    saved = io.BytesIO()
+    torch.save(first.state_dict(), saved)
+    saved.seek(0)
+
+    torch.manual_seed(99)  # a retry builds the model afresh, with other weights: the checkpoint must replace them
+    resumed = Training(MLP(in_features=64, n_classes=10, hidden=[32], dropout=0.3), tiny_data, p, epochs=5, seed=7)
+    resumed.load_state_dict(torch.load(saved, weights_only=True))  # plain tensors and numbers only
+    assert len(resumed.history) == 2
+    rest = list(resumed)
+    assert [r.epoch for r in rest] == [2, 3, 4]
+    assert [(r.train_loss, r.val_loss) for r in resumed.history] == [(r.train_loss, r.val_loss) for r in straight]

@@ -10,6 +10,7 @@ import pandas as pd
 
 from pipeline.errors import UsageError
 from pipeline.storage import Storage as StorageHandle
+from pipeline.trial_states import train_losses
 
 COLUMNS = [
     "study_name",
@@ -146,7 +147,7 @@ def trial_row(t: optuna.trial.FrozenTrial) -> dict:
 
 def epoch_records(t: optuna.trial.FrozenTrial) -> list[dict]:
     """Per reported epoch: the intermediate value (validation loss) and, when stored, the training loss."""
-    train = t.user_attrs.get("train_loss") or []
+    train = train_losses(t)
     return [
         {
             "step": step,

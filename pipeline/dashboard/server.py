@@ -18,9 +18,9 @@ from wsgiref.simple_server import WSGIRequestHandler, WSGIServer, make_server
 
 import optuna_dashboard
 
+from pipeline.artifacts import artifact_store
 from pipeline.choices import DEFAULT_HOST, DEFAULT_PORT
 from pipeline.dashboard.notes import write_notes
-from pipeline.dashboard.trial_views import artifact_store
 from pipeline.errors import UsageError
 from pipeline.storage import Storage
 

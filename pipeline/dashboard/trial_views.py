@@ -8,37 +8,16 @@ change a finished trial, so an optimize callback would be too late.
 from __future__ import annotations
 
 import tempfile
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
-from typing import BinaryIO
 
 import optuna
 from optuna.artifacts import FileSystemArtifactStore, upload_artifact
 from optuna_dashboard import save_note
 
+from pipeline.artifacts import artifact_store
 from pipeline.dashboard.svg import learning_curve_svg
-from pipeline.files import write_atomically
 from pipeline.storage import Storage
-
-
-class ArtifactStore(FileSystemArtifactStore):
-    """Optuna's file-system artifact store, writing each file whole or not at all (files.py)."""
-
-    def write(self, artifact_id: str, content_body: BinaryIO) -> None:
-        write_atomically(Path(self._get_filepath(artifact_id)), content_body)
-
-
-def artifact_store(storage: Storage | str) -> FileSystemArtifactStore | None:
-    """The learning-curve store beside the database (created if missing and we may); None for in-memory
-    storage."""
-    folder = (storage if isinstance(storage, Storage) else Storage(storage)).artifact_dir
-    if folder is None:
-        return None
-    try:
-        folder.mkdir(parents=True, exist_ok=True)
-    except OSError:  # a read-only folder: the dashboard still serves the studies, without new artifacts
-        pass
-    return ArtifactStore(folder)
 
 
 def trial_views(objective: Callable[[optuna.Trial], float], storage: Storage) -> Callable[[optuna.Trial], float]:
@@ -50,30 +29,30 @@ def trial_views(objective: Callable[[optuna.Trial], float], storage: Storage) ->
 def with_trial_views(
     objective: Callable[[optuna.Trial], float], store: FileSystemArtifactStore
 ) -> Callable[[optuna.Trial], float]:
-    """``objective``, plus for each finished (complete or pruned) trial its learning curve and end note."""
+    """``objective``, plus for each finished (complete or pruned) trial its end note and — when the objective
+    keeps its epochs, as ``run.trial.Objective`` does in ``last_history`` — its learning curve."""
 
     def run(trial: optuna.Trial) -> float:
         try:
             value = objective(trial)
         except optuna.TrialPruned:
-            attach_views(trial, store)
+            attach_views(trial, store, getattr(objective, "last_history", []))
             raise
-        attach_views(trial, store)
+        attach_views(trial, store, getattr(objective, "last_history", []))
         return value
 
     return run
 
 
-def attach_views(trial: optuna.Trial, store: FileSystemArtifactStore) -> None:
-    attrs = trial.user_attrs  # the trial's cached copy: no storage round trip
-    reason = attrs.get("end_reason")
+def attach_views(trial: optuna.Trial, store: FileSystemArtifactStore, history: Sequence) -> None:
+    """``history``: the trial's epochs (``training.EpochResult``), restored ones included."""
+    reason = trial.user_attrs.get("end_reason")  # the trial's cached copy: no storage round trip
     if reason:
         save_note(trial, f"**{reason[:1].upper()}{reason[1:]}.**\n")
-    if attrs.get("val_loss"):
+    if history:
         title = f"trial {trial.number}" + (f": {reason.split(':')[0]}" if reason else "")
-        upload_learning_curve(
-            trial, store, learning_curve_svg(attrs.get("train_loss", []), attrs["val_loss"], title=title)
-        )
+        svg = learning_curve_svg([e.train_loss for e in history], [e.val_loss for e in history], title=title)
+        upload_learning_curve(trial, store, svg)
 
 
 def upload_learning_curve(trial: optuna.Trial, store: FileSystemArtifactStore, svg: str) -> str:

@@ -23,6 +23,7 @@ import optuna
 import torch
 
 from pipeline import __version__
+from pipeline.artifacts import artifact_store
 from pipeline.config import Arm, StudySpec
 from pipeline.data import RawData, load_raw, make_splits
 from pipeline.errors import RunStopped, UsageError
@@ -59,6 +60,7 @@ class RunOptions:
     download: bool = True
     trial_views: TrialHook | None = None
     timeout: float | None = None  # seconds per study in this run, as Optuna's optimize(timeout=): no new trial after
+    checkpoints: str = "auto"  # when trials save their training state for a retry (checkpoints.py)
 
     def __post_init__(self) -> None:
         if isinstance(self.storage, str):
@@ -163,6 +165,8 @@ def run_worker(
                 epochs=spec.epochs,
                 seed=arm.seed,
                 prune_from=first_prunable_step(arm.pruner, arm.pruner_settings),
+                checkpoint_store=None if options.checkpoints == "off" else artifact_store(options.storage),
+                checkpoints=options.checkpoints,
             )
             run = options.trial_views(objective, options.storage) if options.trial_views else objective
             deadline = None if options.timeout is None else time.monotonic() + options.timeout

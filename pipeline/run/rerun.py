@@ -3,7 +3,9 @@
 
 Trial n of a seed-k study trained on the split seeded by k, with torch seed ``seeds.torch_seed(k, n)``;
 ``optuna.trial.FixedTrial(params, number=n)`` gives the objective those parameters and that number, so
-the same model starts from the same weights and sees the same batches.
+the same model starts from the same weights and sees the same batches. A trial that resumed from a
+checkpoint (its ``resumed_from`` user attr) trained as the trial whose seed began it would have: that
+number is the one used.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ from pipeline.config import StudySpec
 from pipeline.errors import UsageError
 from pipeline.seeds import torch_seed
 from pipeline.storage import Storage
+from pipeline.trial_states import val_losses
 
 
 @dataclass(frozen=True)
 class StoredTrial:
     study_name: str
     number: int
+    seeded_as: int  # the trial number whose torch seed began its training (its own unless it resumed)
     state: str
     params: dict
     seed: int  # the study's seed: the data split and, with the number, the torch seed
@@ -42,9 +46,10 @@ class StoredTrial:
                 f"spec = load_study_spec({study_ref!r})",
                 f"data = make_splits(load_raw(spec.dataset), seed={self.seed}, val_fraction={self.val_fraction}, "
                 'device="cpu")',
-                f"trial = optuna.trial.FixedTrial({self.params!r}, number={self.number})",
-                f"loss = Objective(spec.objective, data, epochs={self.epochs}, seed={self.seed})(trial)",
-                'print(loss, trial.user_attrs["val_loss"])',
+                f"trial = optuna.trial.FixedTrial({self.params!r}, number={self.seeded_as})",
+                f"objective = Objective(spec.objective, data, epochs={self.epochs}, seed={self.seed})",
+                "loss = objective(trial)",
+                "print(loss, [epoch.val_loss for epoch in objective.last_history])",
             ]
         )
 
@@ -58,18 +63,20 @@ def stored_trial(storage: Storage, study_name: str, number: int) -> StoredTrial:
     if number not in trials:
         raise UsageError(f"study {study_name!r} has no trial {number} (trials 0–{max(trials, default=-1)})")
     trial, config = trials[number], study.user_attrs.get("config", {})
+    seeded_as = (trial.user_attrs.get("resumed_from") or {}).get("seeded_by", number)
     if "seed" not in config:
         raise UsageError(f"study {study_name!r} was not made by this pipeline: no stored configuration")
     return StoredTrial(
         study_name=study_name,
         number=number,
+        seeded_as=seeded_as,
         state=trial.state.name,
         params=trial.params,
         seed=config["seed"],
-        torch_seed=torch_seed(config["seed"], number),
+        torch_seed=torch_seed(config["seed"], seeded_as),
         epochs=config["epochs"],
         val_fraction=config["val_fraction"],
-        val_loss=list(trial.user_attrs.get("val_loss", [])),
+        val_loss=val_losses(trial),
     )
 
 
@@ -79,6 +86,7 @@ def retrain(spec: StudySpec, stored: StoredTrial) -> list[float]:
     from pipeline.run.trial import Objective
 
     data = make_splits(load_raw(spec.dataset), seed=stored.seed, val_fraction=stored.val_fraction, device="cpu")
-    trial = optuna.trial.FixedTrial(stored.params, number=stored.number)
-    Objective(spec.objective, data, epochs=stored.epochs, seed=stored.seed)(trial)
-    return list(trial.user_attrs["val_loss"])
+    trial = optuna.trial.FixedTrial(stored.params, number=stored.seeded_as)
+    objective = Objective(spec.objective, data, epochs=stored.epochs, seed=stored.seed)
+    objective(trial)
+    return [epoch.val_loss for epoch in objective.last_history]

@@ -6,6 +6,7 @@ import time
 
 import optuna
 import torch
+from optuna.artifacts import FileSystemArtifactStore
 
 from pipeline.data import Splits
 from pipeline.data.sources import METRIC_KEYS
@@ -13,8 +14,10 @@ from pipeline.errors import Terminated, TrialFailed
 from pipeline.models import count_parameters
 from pipeline.objectives import ObjectiveModule
 from pipeline.pruners import explain_pruning
+from pipeline.run.checkpoints import Checkpoints, Resumed
 from pipeline.seeds import torch_seed as trial_torch_seed
-from pipeline.training import Diverged, EpochResult, fit
+from pipeline.training import Diverged, EpochResult, Training
+from pipeline.trial_states import store_train_losses
 
 METRIC_ATTRS = {task: f"val_{key}" for task, key in METRIC_KEYS.items()}  # the trial user attr of its metric
 
@@ -33,35 +36,72 @@ class Objective:
 
     ``prune_from`` is the first epoch at which the pruner can prune (the end of its warmup): asking
     before then would cost a storage read per epoch for an answer known to be no.
+
+    With a ``checkpoint_store``, trials save their training state as ``checkpoints`` says (checkpoints.py),
+    and a retried trial resumes from the checkpoint of the attempt it retries. ``last_history`` holds the
+    epochs of the last trial run (restored ones included), for reruns and the dashboard's learning curve.
     """
 
-    def __init__(self, module: ObjectiveModule, data: Splits, *, epochs: int, seed: int, prune_from: int = 0) -> None:
+    def __init__(
+        self,
+        module: ObjectiveModule,
+        data: Splits,
+        *,
+        epochs: int,
+        seed: int,
+        prune_from: int = 0,
+        checkpoint_store: FileSystemArtifactStore | None = None,
+        checkpoints: str = "auto",
+    ) -> None:
         self.module = module
         self.data = data
         self.epochs = epochs
         self.seed = seed
         self.prune_from = prune_from
+        self.checkpoint_store = checkpoint_store
+        self.checkpoints = checkpoints
+        self.last_history: list[EpochResult] = []
 
     def __call__(self, trial: optuna.Trial) -> float:
-        torch_seed = trial_torch_seed(self.seed, trial.number)  # same (seed, k) in every arm → same init
-        history: list[EpochResult] = []
+        saving = None if self.checkpoint_store is None else Checkpoints(self.checkpoint_store, self.checkpoints)
+        self.last_history = history = []
         n_params = 0
+        resumed = None
         training = 0.0  # seconds building, training and evaluating the model; Optuna's calls not included
 
-        def end(reason: str) -> str:
-            record(trial, history, n_params=n_params, train_seconds=training, end_reason=reason, task=self.data.task)
+        def end(reason: str | None = None) -> str | None:
+            if saving is not None:
+                saving.discard(trial)
+            record(
+                trial,
+                history,
+                n_params=n_params,
+                train_seconds=training,
+                end_reason=reason,
+                task=self.data.task,
+                resumed=resumed,
+            )
             return reason
 
         try:
             params = self.module.suggest(trial)  # inside: a Ctrl-C while sampling is recorded too
+            torch_seed = trial_torch_seed(self.seed, trial.number)  # same (seed, k) in every arm → same init
             torch.manual_seed(torch_seed)
             start = time.perf_counter()
             model = self.module.build(params, self.data.input_shape, self.data.n_outputs)
             n_params = count_parameters(model)
             model = model.to(self.data.train.x.device)
-            for result in fit(model, self.data, params.training, epochs=self.epochs, seed=torch_seed):
+            run = Training(model, self.data, params.training, epochs=self.epochs, seed=torch_seed)
+            if saving is not None:
+                resumed = saving.restore(trial, run)
+            self.last_history = history = run.history  # the same list the training appends to
+            if resumed is not None:
+                for result in history:  # the restored epochs, so the pruner and the curves see the whole trial
+                    trial.report(result.val_loss, step=result.epoch)
+            for result in run:
                 training += time.perf_counter() - start
-                history.append(result)
+                if saving is not None:  # before the report: a process killed while reporting has this epoch saved
+                    saving.after_epoch(trial, run, result.seconds)
                 trial.report(result.val_loss, step=result.epoch)
                 if result.epoch >= self.prune_from and trial.should_prune():
                     raise optuna.TrialPruned(
@@ -85,7 +125,7 @@ class Objective:
         except KeyboardInterrupt as exc:
             end(f"interrupted by {'SIGTERM' if isinstance(exc, Terminated) else 'SIGINT'} after {len(history)} epochs")
             raise
-        record(trial, history, n_params=n_params, train_seconds=training, task=self.data.task)
+        end()
         return history[-1].val_loss
 
 
@@ -103,17 +143,22 @@ def record(
     train_seconds: float,
     end_reason: str | None = None,
     task: str = "classification",
+    resumed: Resumed | None = None,
 ) -> None:
-    """Store what a trial did as user attrs (read back by the summary, notebooks and the dashboard)."""
+    """Store what a trial did: scalars as user attrs (the summary, notebooks and the dashboard read them),
+    the training loss per epoch out of the dashboard's view (trial_states.store_train_losses). The
+    validation losses are the trial's intermediate values, reported epoch by epoch."""
     attrs = {
         METRIC_ATTRS[task]: history[-1].val_metric if history else None,
         "n_params": n_params,
         "epochs_run": len(history),
         "train_seconds": round(train_seconds, 4),
-        "train_loss": [r.train_loss for r in history],
-        "val_loss": [r.val_loss for r in history],
     }
+    if resumed is not None:
+        attrs["resumed_from"] = resumed.to_attr()
+        attrs["epochs_trained"] = len(history) - resumed.epochs
     if end_reason is not None:
         attrs["end_reason"] = end_reason
     for key, value in attrs.items():
         trial.set_user_attr(key, value)
+    store_train_losses(trial, [r.train_loss for r in history])

@@ -45,6 +45,7 @@ class Work:
     threads: int = 1
     parent: int = 0  # the pid of the process that started this worker: the worker ends when it does
     timeout: float | None = None  # seconds per study (RunOptions.timeout)
+    checkpoints: str = "auto"  # RunOptions.checkpoints
 
     @classmethod
     def describe(cls, study: str, spec: StudySpec, arms: list[Arm], **fields) -> Work:
@@ -108,6 +109,7 @@ def run_work(work: Work) -> None:
         work.download,
         trial_views=_resolve(work.trial_views),
         timeout=work.timeout,
+        checkpoints=work.checkpoints,
     )
     check_stored(options.storage, arms)
     raw = load_raw(spec.dataset, options.data_dir, download=options.download)

@@ -65,6 +65,7 @@ def run_parallel(
             threads=torch_threads(workers),
             parent=os.getpid(),
             timeout=options.timeout,
+            checkpoints=options.checkpoints,
         )
         return [sys.executable, "-m", "pipeline.run.work", work.to_json()]
 

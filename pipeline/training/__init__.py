@@ -1,6 +1,16 @@
 """Training: plain PyTorch (no optuna) — optimizer, schedule, and an epoch-at-a-time loop."""
 
-from pipeline.training.loop import Diverged, EpochResult, evaluate, fit, train_epoch
+from pipeline.training.loop import Diverged, EpochResult, Training, evaluate, fit, train_epoch
 from pipeline.training.params import OPTIMIZERS, SCHEDULES, TrainingParams
 
-__all__ = ["OPTIMIZERS", "SCHEDULES", "Diverged", "EpochResult", "TrainingParams", "evaluate", "fit", "train_epoch"]
+__all__ = [
+    "OPTIMIZERS",
+    "SCHEDULES",
+    "Diverged",
+    "EpochResult",
+    "Training",
+    "TrainingParams",
+    "evaluate",
+    "fit",
+    "train_epoch",
+]

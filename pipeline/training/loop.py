@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 import time
 from collections.abc import Iterator
@@ -48,26 +49,74 @@ class EpochResult:
     seconds: float  # training + evaluation time of this epoch
 
 
+class Training:
+    """One model's training, an epoch at a time, with its whole state — weights, optimizer, schedule, the
+    random generators (batch order, dropout) and the epochs so far — as a ``state_dict`` that a checkpoint saves and
+    ``load_state_dict`` restores: training resumed from it goes on exactly as it would have.
+
+    Iterating trains the remaining epochs, yielding after each. Raises ``Diverged`` when the training or
+    validation loss is not finite or above ``DIVERGED_LOSS_FACTOR × ln(n_classes)``.
+    """
+
+    def __init__(self, model: nn.Module, data: Splits, p: TrainingParams, *, epochs: int, seed: int) -> None:
+        self.model, self.data, self.epochs = model, data, epochs
+        self.batch_size = p.batch_size
+        self.generator = torch.Generator().manual_seed(seed)
+        self.optimizer = make_optimizer(model, p)
+        self.scheduler = make_scheduler(self.optimizer, p, epochs)
+        self.history: list[EpochResult] = []
+
+    @property
+    def _device(self) -> torch.device:
+        return self.data.train.x.device
+
+    def __iter__(self) -> Iterator[EpochResult]:
+        device = self._device
+        for epoch in range(len(self.history), self.epochs):
+            start = time.perf_counter()
+            train_loss = train_epoch(
+                self.model, self.data.train, self.optimizer, batch_size=self.batch_size, generator=self.generator
+            )
+            check_loss(epoch, "training loss", train_loss, self.data.n_classes)
+            val_loss, val_metric = evaluate(self.model, self.data.val)
+            check_loss(epoch, "validation loss", val_loss, self.data.n_classes)
+            if isinstance(self.scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
+                self.scheduler.step(val_loss)
+            elif self.scheduler is not None:
+                self.scheduler.step()
+            if device.type == "cuda":
+                torch.cuda.synchronize(device)
+            result = EpochResult(epoch, train_loss, val_loss, val_metric, time.perf_counter() - start)
+            self.history.append(result)
+            yield result
+
+    def state_dict(self) -> dict:
+        """Tensors, numbers and lists only: loadable with ``torch.load(..., weights_only=True)``."""
+        return {
+            "model": self.model.state_dict(),
+            "optimizer": self.optimizer.state_dict(),
+            "scheduler": None if self.scheduler is None else self.scheduler.state_dict(),
+            "generator": self.generator.get_state(),  # the batch order
+            "torch_rng": torch.get_rng_state(),  # dropout and other random layers draw from torch's global generator
+            "cuda_rng": torch.cuda.get_rng_state(self._device) if self._device.type == "cuda" else None,
+            "history": [dataclasses.astuple(r) for r in self.history],
+        }
+
+    def load_state_dict(self, state: dict) -> None:
+        self.model.load_state_dict(state["model"])
+        self.optimizer.load_state_dict(state["optimizer"])
+        if self.scheduler is not None:
+            self.scheduler.load_state_dict(state["scheduler"])
+        self.generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        if state["cuda_rng"] is not None and self._device.type == "cuda":
+            torch.cuda.set_rng_state(state["cuda_rng"], self._device)
+        self.history = [EpochResult(*row) for row in state["history"]]
+
+
 def fit(model: nn.Module, data: Splits, p: TrainingParams, *, epochs: int, seed: int) -> Iterator[EpochResult]:
-    """Train ``model`` for up to ``epochs`` epochs, yielding after each one. Raises ``Diverged`` when the
-    training or validation loss is not finite or above ``DIVERGED_LOSS_FACTOR × ln(n_classes)``."""
-    device = data.train.x.device
-    generator = torch.Generator().manual_seed(seed)
-    optimizer = make_optimizer(model, p)
-    scheduler = make_scheduler(optimizer, p, epochs)
-    for epoch in range(epochs):
-        start = time.perf_counter()
-        train_loss = train_epoch(model, data.train, optimizer, batch_size=p.batch_size, generator=generator)
-        check_loss(epoch, "training loss", train_loss, data.n_classes)
-        val_loss, val_metric = evaluate(model, data.val)
-        check_loss(epoch, "validation loss", val_loss, data.n_classes)
-        if isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau):
-            scheduler.step(val_loss)
-        elif scheduler is not None:
-            scheduler.step()
-        if device.type == "cuda":
-            torch.cuda.synchronize(device)
-        yield EpochResult(epoch, train_loss, val_loss, val_metric, time.perf_counter() - start)
+    """Train ``model`` from scratch for up to ``epochs`` epochs, yielding after each one (see :class:`Training`)."""
+    return iter(Training(model, data, p, epochs=epochs, seed=seed))
 
 
 def train_epoch(
