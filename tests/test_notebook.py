@@ -1,6 +1,7 @@
 """notebooks/compare_samplers.ipynb: committed clean, and it runs top to bottom on a real comparison."""
 
 import json
+import re
 import sys
 
 import nbformat
@@ -9,6 +10,7 @@ from conftest import REPO
 from jupyter_client import KernelManager
 from jupyter_client.kernelspec import KernelSpecManager
 from nbclient import NotebookClient
+from nbconvert import HTMLExporter
 
 from pipeline.storage import sqlite_path
 
@@ -52,8 +54,28 @@ def test_notebook_runs_top_to_bottom_against_a_tiny_comparison(tiny_comparison, 
     ).execute()  # raises on a cell error
     outputs = [o for cell in notebook.cells if cell.cell_type == "code" for o in cell.outputs]
     assert not [o for o in outputs if o.output_type == "error"]
-    assert sum("application/vnd.plotly.v1+json" in o.get("data", {}) for o in outputs) == 9
+    figures = [o for o in outputs if "application/vnd.plotly.v1+json" in o.get("data", {})]
+    assert len(figures) == 9
+    assert all(o["data"]["image/png"] for o in figures)  # each also as a static PNG, for GitHub
+
+    html, _ = HTMLExporter().from_notebook_node(notebook)  # jupyter nbconvert --to html
+    assert len(re.findall(r'<img [^>]*src="data:image/png;base64,', html)) == 9  # every figure, without plotly
     printed = [o.text for o in outputs if o.output_type == "stream" and o.name == "stdout"]
     assert printed[0].startswith("tpe vs random: ")  # the verdict comes first
+    assert any("figures: interactive, and a static PNG each for GitHub and nbconvert" in text for text in printed)
     assert any(text.startswith("scipy.stats.wilcoxon: p = ") for text in printed)  # and its test, by hand
     assert printed[-1].strip() == sys.executable
+
+
+def test_without_a_static_export_the_figures_fall_back_to_html_with_plotly_embedded():
+    import plotly.io as pio
+
+    from pipeline.plots import show_figures_everywhere
+
+    before = pio.renderers.default
+    try:
+        line = show_figures_everywhere(static=False)
+        assert pio.renderers.default == "plotly_mimetype+notebook"  # nbconvert's HTML runs the embedded plotly.js
+        assert line.startswith("figures: interactive, and HTML with plotly.js for nbconvert; no static PNG")
+    finally:
+        pio.renderers.default = before

@@ -15,6 +15,7 @@ from pipeline.plots._style import empty_figure
 from pipeline.plots.anytime import anytime_figure, final_best_figure, regret_auc_figure
 from pipeline.plots.costs import importance_figure, pruning_figure
 from pipeline.plots.epochs import intermediate_values_figure, learning_curves_figure
+from pipeline.plots.notebook import show_figures_everywhere
 
 
 @dataclass(frozen=True)
@@ -99,4 +100,5 @@ __all__ = [
     "learning_curves_figure",
     "pruning_figure",
     "regret_auc_figure",
+    "show_figures_everywhere",
 ]
