@@ -29,7 +29,7 @@ from pipeline.run.driver import RunOptions, run_arms
 from pipeline.samplers import make_sampler, sampler_settings
 from pipeline.storage import open_storage
 from pipeline.study_scripts import load_study_spec
-from pipeline.trial_states import store_train_losses
+from pipeline.trial_states import TRAIN_LOSS, store_epochs
 
 optuna.logging.set_verbosity(optuna.logging.WARNING)
 
@@ -82,7 +82,7 @@ def bookkeeping_ms_per_trial(storage, trials: int, epochs: int = 12) -> float:
         }
         for key, value in attrs.items():
             trial.set_user_attr(key, value)
-        store_train_losses(trial, losses)  # as run.trial.record does
+        store_epochs(trial, TRAIN_LOSS, losses)  # as run.trial.record does
         study.tell(trial, losses[-1] + shift)
         spent.append(time.perf_counter() - start)
     return statistics.median(spent) * 1000

@@ -196,7 +196,8 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         overrides.add_argument(
             "--pruner",
             metavar="NAME[:k=v,...]",
-            help="median (default), none, percentile, successive_halving, hyperband; e.g. "
+            help="median (default), median-accuracy (our own: on validation accuracy), none, percentile, "
+            "successive_halving, hyperband; e.g. "
             "median:n_warmup_steps=3,n_startup_trials=5",
         )
         overrides.add_argument(

@@ -10,9 +10,51 @@ import optuna
 
 from pipeline.errors import UsageError, choices_error
 from pipeline.settings import expected_type, matches, parse_settings
+from pipeline.trial_states import val_metrics
+
+
+class MedianAccuracyPruner(optuna.pruners.BasePruner):
+    """Prune a trial whose validation accuracy after an epoch is below the median accuracy of the complete
+    trials after the same epoch — the pruner of our own that README 'Write your own pruner' walks through.
+
+    Startup and warm-up work as MedianPruner's: no pruning before ``n_startup_trials`` trials are COMPLETE,
+    nor before ``n_warmup_steps`` epochs, and a check every ``interval_steps`` epochs after that. Its input is
+    not the trial's value (the validation loss, which Optuna's pruners read) but the accuracy the objective
+    stores per epoch (the ``val_metric`` system attr; R² for regression, also higher-is-better). A trial
+    without one at this epoch is never pruned, and a trial is only measured against trials that have one.
+    """
+
+    reads_metric = True  # the objective stores the validation metric before each check (run/trial.py)
+
+    def __init__(self, n_startup_trials: int = 5, n_warmup_steps: int = 0, interval_steps: int = 1) -> None:
+        if n_startup_trials < 0 or n_warmup_steps < 0 or interval_steps < 1:
+            raise ValueError(
+                "n_startup_trials and n_warmup_steps must be >= 0 and interval_steps >= 1, got "
+                f"{n_startup_trials}, {n_warmup_steps}, {interval_steps}"
+            )
+        self.n_startup_trials = n_startup_trials
+        self.n_warmup_steps = n_warmup_steps
+        self.interval_steps = interval_steps
+
+    def prune(self, study: optuna.Study, trial: optuna.trial.FrozenTrial) -> bool:
+        step = trial.last_step
+        if step is None or step < self.n_warmup_steps or (step - self.n_warmup_steps) % self.interval_steps:
+            return False
+        others = self.others_at(study, step)
+        mine = val_metrics(trial)
+        return bool(others) and step < len(mine) and mine[step] < float(np.median(others))
+
+    def others_at(self, study: optuna.Study, step: int) -> list[float]:
+        """The accuracies of the complete trials after epoch ``step + 1``; none before startup ends."""
+        complete = study.get_trials(deepcopy=False, states=(optuna.trial.TrialState.COMPLETE,))
+        if len(complete) < self.n_startup_trials:
+            return []
+        return [m[step] for m in map(val_metrics, complete) if step < len(m)]
+
 
 PRUNERS: dict[str, type[optuna.pruners.BasePruner]] = {
     "median": optuna.pruners.MedianPruner,
+    "median-accuracy": MedianAccuracyPruner,
     "none": optuna.pruners.NopPruner,
     "percentile": optuna.pruners.PercentilePruner,
     "successive_halving": optuna.pruners.SuccessiveHalvingPruner,
@@ -21,6 +63,7 @@ PRUNERS: dict[str, type[optuna.pruners.BasePruner]] = {
 # Written out so the stored settings say what ran. Steps are epochs (the objective reports step=epoch).
 DEFAULTS: dict[str, dict[str, Any]] = {
     "median": {"n_startup_trials": 5, "n_warmup_steps": 2, "interval_steps": 1},
+    "median-accuracy": {"n_startup_trials": 5, "n_warmup_steps": 2, "interval_steps": 1},
     "none": {},
     "percentile": {"percentile": 25.0, "n_startup_trials": 5, "n_warmup_steps": 2, "interval_steps": 1},
     "successive_halving": {"min_resource": 1, "reduction_factor": 3, "min_early_stopping_rate": 0},
@@ -76,8 +119,13 @@ def make_pruner(name: str, settings: dict[str, Any]) -> optuna.pruners.BasePrune
 
 def first_prunable_step(name: str, settings: dict[str, Any]) -> int:
     """The first step (epoch) at which pruner ``name`` can answer "prune": the end of its warmup.
-    Median and percentile pruners say no before ``n_warmup_steps`` whatever the other trials did."""
-    return int(settings.get("n_warmup_steps", 0)) if name in ("median", "percentile") else 0
+    Median, median-accuracy and percentile pruners say no before ``n_warmup_steps`` whatever the other trials did."""
+    return int(settings.get("n_warmup_steps", 0)) if name in ("median", "median-accuracy", "percentile") else 0
+
+
+def reads_metric(name: str) -> bool:
+    """Whether pruner ``name`` reads the validation metric per epoch (the objective then stores it each epoch)."""
+    return getattr(PRUNERS[name], "reads_metric", False)
 
 
 def parse_pruner(text: str) -> tuple[str, dict[str, Any]]:
@@ -85,16 +133,24 @@ def parse_pruner(text: str) -> tuple[str, dict[str, Any]]:
     return parse_settings(text, what="pruner")
 
 
-def explain_pruning(study: optuna.Study, *, step: int, values: list[float]) -> str:
+def explain_pruning(study: optuna.Study, *, step: int, values: list[float], metrics: list[float] = ()) -> str:
     """Why a trial that reported ``values`` (one per epoch) was just pruned at ``step``, for its ``end_reason``.
 
     Epochs are counted from 1 in what people read (``step`` 0 is "after epoch 1"), as everywhere else.
 
     For the median and percentile pruners this names the threshold, computed as they compute it: the
     percentile, over COMPLETE trials, of their validation losses at this step, against this trial's best
-    loss so far.
+    loss so far. For :class:`MedianAccuracyPruner`, ``metrics`` (the accuracy per epoch) against its median.
     """
     pruner = study.pruner
+    if isinstance(pruner, MedianAccuracyPruner):
+        others = pruner.others_at(study, step)
+        return (
+            f"pruned after epoch {step + 1}: validation accuracy {metrics[-1]:.4g} is below the median "
+            f"{float(np.median(others)):.4g} of {len(others)} complete trials after epoch {step + 1}"
+            if metrics and others
+            else f"pruned after epoch {step + 1} by MedianAccuracyPruner"
+        )
     if not isinstance(pruner, optuna.pruners.PercentilePruner):
         return f"pruned after epoch {step + 1} by {type(pruner).__name__}: validation loss {values[-1]:.4g}"
     # MedianPruner is PercentilePruner(50); Optuna keeps the percentile private.

@@ -60,7 +60,7 @@ def test_before_its_first_prunable_step_a_pruner_never_prunes_even_a_hopeless_tr
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("medain", r"unknown pruner 'medain' \(choose from: median, none, percentile"),
+        ("medain", r"unknown pruner 'medain' \(choose from: median, median-accuracy, none, percentile"),
         (
             "median:warmup=3",
             r"unknown setting 'warmup' for pruner 'median' \(allowed: n_startup_trials, n_warmup_steps",
@@ -108,3 +108,69 @@ def pruned_after_three_complete(pruner):
 )
 def test_a_pruned_trial_is_told_the_threshold_its_pruner_compared_it_against(pruner, expected):
     assert pruned_after_three_complete(pruner) == expected
+
+
+# The accuracy pruner, with hand-written accuracies: complete trials first, then the trial being judged.
+def accuracy_study(complete: list[list[float]], **settings) -> optuna.Study:
+    study = optuna.create_study(
+        pruner=make_pruner("median-accuracy", pruner_settings("median-accuracy", settings, epochs=5))
+    )
+    for accuracies in complete:
+        study.add_trial(
+            optuna.trial.create_trial(
+                value=1.0 - accuracies[-1],
+                intermediate_values={step: 1.0 - a for step, a in enumerate(accuracies)},
+                system_attrs={"val_metric": accuracies},
+            )
+        )
+    return study
+
+
+def judged(study: optuna.Study, accuracies: list[float], *, loss: float = 0.5) -> list[bool]:
+    """Whether the pruner would prune the new trial after each of its epochs. Its loss is the same at every
+    epoch on purpose: only the accuracy decides."""
+    trial = study.ask()
+    answers = []
+    for step in range(len(accuracies)):
+        trial.storage.set_trial_system_attr(trial._trial_id, "val_metric", accuracies[: step + 1])
+        trial.report(loss, step)
+        answers.append(trial.should_prune())
+    study.tell(trial, loss)
+    return answers
+
+
+THREE = [[0.5, 0.6, 0.7, 0.8], [0.4, 0.5, 0.6, 0.7], [0.6, 0.7, 0.8, 0.9]]  # medians by epoch: .5 .6 .7 .8
+
+
+def test_the_accuracy_pruner_prunes_below_the_median_accuracy_at_the_same_epoch_only():
+    def study():
+        return accuracy_study(THREE, n_startup_trials=3, n_warmup_steps=1)
+
+    assert judged(study(), [0.1, 0.65, 0.65, 0.75]) == [False, False, True, True]  # epoch 1 is warm-up
+    assert judged(study(), [0.1, 0.6, 0.7, 0.8]) == [False, False, False, False]  # at the median: kept
+
+
+def test_the_accuracy_pruner_ignores_the_loss_a_low_loss_with_low_accuracy_is_pruned():
+    assert judged(accuracy_study(THREE, n_startup_trials=3, n_warmup_steps=0), [0.1, 0.1], loss=1e-6) == [True, True]
+    assert judged(accuracy_study(THREE, n_startup_trials=3, n_warmup_steps=0), [0.9, 0.9], loss=1e6) == [False, False]
+
+
+def test_the_accuracy_pruner_waits_for_its_startup_trials_and_keeps_its_interval():
+    assert judged(accuracy_study(THREE[:2], n_startup_trials=3, n_warmup_steps=0), [0.0, 0.0]) == [False, False]
+    every_other = accuracy_study(THREE, n_startup_trials=3, n_warmup_steps=0, interval_steps=2)
+    assert judged(every_other, [0.0, 0.0, 0.0, 0.0]) == [True, False, True, False]
+
+
+def test_a_trial_pruned_on_accuracy_says_so_with_the_median():
+    study = accuracy_study(THREE, n_startup_trials=3, n_warmup_steps=0)
+    reason = explain_pruning(study, step=1, values=[0.5, 0.5], metrics=[0.3, 0.35])
+    assert (
+        reason
+        == "pruned after epoch 2: validation accuracy 0.35 is below the median 0.6 of 3 complete trials after epoch 2"
+    )
+
+
+@pytest.mark.parametrize("bad", ["n_startup_trials=-1", "interval_steps=0", "n_warmup_steps=x"])
+def test_bad_accuracy_pruner_settings_are_refused(bad):
+    with pytest.raises(UsageError, match="pruner 'median-accuracy'"):
+        pruner_settings(*parse_pruner(f"median-accuracy:{bad}"), epochs=5)

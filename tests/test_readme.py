@@ -112,3 +112,40 @@ def test_the_workflow_section_runs_as_written_from_search_to_one_test(tmp_path):
     assert (record["study_name"], record["number"]) == (best["study_name"], best["number"])
     assert f"test accuracy {record['test_accuracy']:.2%}" in outputs[-1]
     assert (tmp_path / "runs" / "workflow.html").is_file()
+
+
+def test_the_own_pruner_example_runs_as_written_and_prunes_exactly_the_trials_above_its_limit(tmp_path):
+    (tmp_path / "capped_digits.py").write_text(readme_block("capped_digits.py"))
+    result = subprocess.run(
+        [
+            sys.executable,
+            "capped_digits.py",
+            "compare",
+            "--pruner",
+            "loss-above:limit=0.5",
+            "--trials",
+            "6",
+            "--seeds",
+            "1",
+            "--epochs",
+            "3",
+            "--storage",
+            "capped.db",
+            "--no-progress",
+        ],  # fmt: skip
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
+    assert result.returncode == 0, result.stderr
+    for sampler in ("random", "tpe"):
+        study = optuna.load_study(
+            study_name=f"capped_digits-{sampler}-seed0", storage=f"sqlite:///{tmp_path / 'capped.db'}"
+        )
+        assert study.user_attrs["config"]["pruner_settings"] == {"limit": 0.5, "n_warmup_steps": 1}
+        for trial in study.trials:
+            above = [step for step, loss in trial.intermediate_values.items() if step >= 1 and loss > 0.5]
+            assert (trial.state.name == "PRUNED") == bool(above), (trial.number, trial.intermediate_values)
+            if above:
+                assert max(trial.intermediate_values) == above[0]  # stopped at the first epoch above the limit

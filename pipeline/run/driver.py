@@ -28,7 +28,7 @@ from pipeline.config import Arm, StudySpec
 from pipeline.data import RawData, load_raw, make_splits
 from pipeline.errors import RunStopped, UsageError
 from pipeline.exits import signals_deferred
-from pipeline.pruners import first_prunable_step, make_pruner
+from pipeline.pruners import first_prunable_step, make_pruner, reads_metric
 from pipeline.run.claim import claim_trial
 from pipeline.run.gate import Gate, gate_for
 from pipeline.run.outcome import run_trial
@@ -167,6 +167,7 @@ def run_worker(
                 prune_from=first_prunable_step(arm.pruner, arm.pruner_settings),
                 checkpoint_store=None if options.checkpoints == "off" else artifact_store(options.storage),
                 checkpoints=options.checkpoints,
+                report_metric=reads_metric(arm.pruner),
             )
             run = options.trial_views(objective, options.storage) if options.trial_views else objective
             deadline = None if options.timeout is None else time.monotonic() + options.timeout

@@ -17,7 +17,7 @@ from pipeline.pruners import explain_pruning
 from pipeline.run.checkpoints import Checkpoints, Resumed
 from pipeline.seeds import torch_seed as trial_torch_seed
 from pipeline.training import Diverged, EpochResult, Training
-from pipeline.trial_states import store_train_losses
+from pipeline.trial_states import TRAIN_LOSS, VAL_METRIC, store_epochs
 
 METRIC_ATTRS = {task: f"val_{key}" for task, key in METRIC_KEYS.items()}  # the trial user attr of its metric
 
@@ -40,6 +40,8 @@ class Objective:
     With a ``checkpoint_store``, trials save their training state as ``checkpoints`` says (checkpoints.py),
     and a retried trial resumes from the checkpoint of the attempt it retries. ``last_history`` holds the
     epochs of the last trial run (restored ones included), for reruns and the dashboard's learning curve.
+    ``report_metric`` stores the validation metric per epoch before each pruning check, for a pruner that
+    reads it (``pruners.MedianAccuracyPruner``); the trial's value stays the validation loss.
     """
 
     def __init__(
@@ -52,6 +54,7 @@ class Objective:
         prune_from: int = 0,
         checkpoint_store: FileSystemArtifactStore | None = None,
         checkpoints: str = "auto",
+        report_metric: bool = False,
     ) -> None:
         self.module = module
         self.data = data
@@ -60,6 +63,7 @@ class Objective:
         self.prune_from = prune_from
         self.checkpoint_store = checkpoint_store
         self.checkpoints = checkpoints
+        self.report_metric = report_metric
         self.last_history: list[EpochResult] = []
 
     def __call__(self, trial: optuna.Trial) -> float:
@@ -102,10 +106,17 @@ class Objective:
                 training += time.perf_counter() - start
                 if saving is not None:  # before the report: a process killed while reporting has this epoch saved
                     saving.after_epoch(trial, run, result.seconds)
+                if self.report_metric:
+                    store_epochs(trial, VAL_METRIC, [r.val_metric for r in history])
                 trial.report(result.val_loss, step=result.epoch)
                 if result.epoch >= self.prune_from and trial.should_prune():
                     raise optuna.TrialPruned(
-                        explain_pruning(trial.study, step=result.epoch, values=[r.val_loss for r in history])
+                        explain_pruning(
+                            trial.study,
+                            step=result.epoch,
+                            values=[r.val_loss for r in history],
+                            metrics=[r.val_metric for r in history],
+                        )
                     )
                 start = time.perf_counter()
         except optuna.TrialPruned as exc:
@@ -146,7 +157,7 @@ def record(
     resumed: Resumed | None = None,
 ) -> None:
     """Store what a trial did: scalars as user attrs (the summary, notebooks and the dashboard read them),
-    the training loss per epoch out of the dashboard's view (trial_states.store_train_losses). The
+    the training loss per epoch out of the dashboard's view (trial_states.store_epochs). The
     validation losses are the trial's intermediate values, reported epoch by epoch."""
     attrs = {
         METRIC_ATTRS[task]: history[-1].val_metric if history else None,
@@ -161,4 +172,4 @@ def record(
         attrs["end_reason"] = end_reason
     for key, value in attrs.items():
         trial.set_user_attr(key, value)
-    store_train_losses(trial, [r.train_loss for r in history])
+    store_epochs(trial, TRAIN_LOSS, [r.train_loss for r in history])
