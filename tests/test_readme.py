@@ -139,6 +139,7 @@ def test_the_own_pruner_example_runs_as_written_and_prunes_exactly_the_trials_ab
         timeout=300,
     )
     assert result.returncode == 0, result.stderr
+    states = set()
     for sampler in ("random", "tpe"):
         study = optuna.load_study(
             study_name=f"capped_digits-{sampler}-seed0", storage=f"sqlite:///{tmp_path / 'capped.db'}"
@@ -149,3 +150,5 @@ def test_the_own_pruner_example_runs_as_written_and_prunes_exactly_the_trials_ab
             assert (trial.state.name == "PRUNED") == bool(above), (trial.number, trial.intermediate_values)
             if above:
                 assert max(trial.intermediate_values) == above[0]  # stopped at the first epoch above the limit
+            states.add(trial.state.name)
+    assert states == {"COMPLETE", "PRUNED"}  # both outcomes happened
