@@ -112,6 +112,20 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def early_stopping_arg(text: str) -> dict | str:
+    """``PATIENCE`` or ``PATIENCE,MIN_DELTA`` → the StudySpec setting; ``off`` → the string "off"."""
+    if text.strip().lower() == "off":
+        return "off"
+    patience, _, delta = text.partition(",")
+    try:
+        setting = {"patience": int(patience), "min_delta": float(delta) if delta else 0.0}
+    except ValueError:
+        raise argparse.ArgumentTypeError(
+            f"expected PATIENCE or PATIENCE,MIN_DELTA (e.g. 3 or 3,0.001) or off, got {text!r}"
+        ) from None
+    return setting
+
+
 def port_int(text: str) -> int:
     return _int_in(text, 0, 65535, "a port number 0-65535 (0: any free port)")
 
@@ -192,6 +206,13 @@ def build_parser(study: StudySpec | None = None) -> Parser:
             metavar="SECONDS",
             help="a time budget per study for this run, as Optuna's timeout: no new trial once it has run that "
             "long (the running one finishes); the trial budget still caps it. Rerun to continue",
+        )
+        overrides.add_argument(
+            "--early-stopping",
+            type=early_stopping_arg,
+            metavar="PATIENCE[,MIN_DELTA]",
+            help="end a trial, COMPLETE, once its validation loss has not fallen by more than MIN_DELTA (default "
+            "0) for PATIENCE epochs; off turns off a script's setting. Stored on the studies",
         )
         overrides.add_argument(
             "--pruner",
@@ -535,6 +556,8 @@ def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
     from pipeline.samplers import parse_sampler_option
 
     changes = {k: getattr(args, k) for k in ("trials", "epochs") if getattr(args, k) is not None}
+    if args.early_stopping is not None:
+        changes["early_stopping"] = None if args.early_stopping == "off" else args.early_stopping
     if args.command == "compare":
         changes.update({k: getattr(args, k) for k in ("samplers", "seeds") if getattr(args, k) is not None})
     options = {sampler: dict(settings) for sampler, settings in spec.sampler_options.items()}

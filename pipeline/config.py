@@ -37,6 +37,8 @@ class StudySpec:
         default_factory=dict
     )  # per sampler, over samplers.REGISTRY defaults
     val_fraction: float = 0.2  # of the training set, stratified, seeded by the study seed
+    # {"patience": epochs without improvement, "min_delta": what counts as one (default 0)}: see training/
+    early_stopping: dict[str, Any] | None = None
 
     def __post_init__(self) -> None:
         if isinstance(self.dataset, str) and self.dataset not in DATASETS:
@@ -79,6 +81,8 @@ class StudySpec:
                 "own objective and study'"
             )
         pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs)  # validates
+        if self.early_stopping is not None:
+            check_early_stopping(self.early_stopping, epochs=self.epochs)
 
     def arms(self) -> list[Arm]:
         """Every (seed, sampler) pair, seed-major so an interrupted comparison stays paired."""
@@ -96,7 +100,24 @@ class StudySpec:
             sampler=sampler,
             sampler_settings=sampler_settings(sampler, seed, self.sampler_options.get(sampler)),
             seed=seed,
+            early_stopping=None if self.early_stopping is None else {"min_delta": 0.0, **self.early_stopping},
         )
+
+
+def check_early_stopping(settings: Any, *, epochs: int) -> None:
+    """``{"patience": N, "min_delta": x}``: N a whole number of epochs below ``epochs``, x >= 0."""
+    if not isinstance(settings, dict) or set(settings) - {"patience", "min_delta"} or "patience" not in settings:
+        raise UsageError(
+            f"early_stopping must be {{'patience': N}} or {{'patience': N, 'min_delta': x}}, got {settings!r}"
+        )
+    patience, min_delta = settings["patience"], settings.get("min_delta", 0.0)
+    if isinstance(patience, bool) or not isinstance(patience, int) or not 1 <= patience < epochs:
+        raise UsageError(
+            f"early stopping patience must be a whole number of epochs from 1 to {epochs - 1} (below the "
+            f"{epochs} epochs a trial trains), got {patience!r}"
+        )
+    if isinstance(min_delta, bool) or not isinstance(min_delta, (int, float)) or not min_delta >= 0:
+        raise UsageError(f"early stopping min_delta must be a number >= 0 (a loss difference), got {min_delta!r}")
 
 
 @dataclass(frozen=True)
@@ -117,13 +138,19 @@ class Arm:
     sampler_settings: dict[str, Any]
     seed: int
     sampling: str = STREAMS  # trial n samples with seeds.sampler_seed(seed, n): see samplers.TrialStreams
+    early_stopping: dict[str, Any] | None = None  # {"patience", "min_delta"}, or None: trials run every epoch
 
     @property
     def study_name(self) -> str:
         return f"{self.study}-{self.sampler}-seed{self.seed}"
 
     def to_dict(self) -> dict[str, Any]:
-        return json.loads(json.dumps(asdict(self)))  # JSON round trip: what storage gives back
+        """A JSON round trip (what storage gives back). Settings added since studies were first stored are
+        left out while unset, so those studies keep their configuration and its hash."""
+        fields = asdict(self)
+        if fields["early_stopping"] is None:
+            del fields["early_stopping"]
+        return json.loads(json.dumps(fields))
 
     @property
     def config_hash(self) -> str:

@@ -20,6 +20,11 @@ def pruned(epochs: int, value: float = 0.01) -> tuple[str, int, float]:
     return ("PRUNED", epochs, value)
 
 
+def stopped_early(epochs: int, value: float) -> tuple[str, int, float]:
+    """A COMPLETE trial that early stopping ended after ``epochs`` epochs."""
+    return ("STOPPED", epochs, value)
+
+
 FAIL = ("FAIL", 0, None)
 
 
@@ -49,6 +54,8 @@ def add_arm(
         state, ran, value = ("COMPLETE", epochs, result) if isinstance(result, (int, float)) else result
         val = [value + 0.1 * (ran - 1 - step) for step in range(ran)] if value is not None else []
         user_attrs = {"epochs_run": ran, "val_accuracy": 0.5}
+        if state == "STOPPED":
+            state, user_attrs["stopped_early"] = "COMPLETE", ran
         begin = START + timedelta(seconds=seconds * number)
         created.add_trial(
             FrozenTrial(

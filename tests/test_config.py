@@ -41,8 +41,21 @@ def test_differences_name_each_changed_setting():
         ({"pruner": "early"}, "unknown pruner 'early'"),
         ({"val_fraction": 1.0}, "val_fraction must be between 0 and 1"),
         ({"objective": dataclasses}, "lacks suggest\\(\\) and build\\(\\)"),
+        ({"early_stopping": {"patience": 5}}, "patience must be a whole number of epochs from 1 to 4"),
+        ({"early_stopping": {"patience": 2, "min_delta": -1}}, "min_delta must be a number >= 0"),
+        ({"early_stopping": {"patiense": 2}}, "early_stopping must be \\{'patience': N\\}"),
     ],
 )
 def test_a_bad_study_declaration_is_refused_with_what_is_allowed(changes, message):
     with pytest.raises(UsageError, match=message):
         spec(**changes)
+
+
+def test_early_stopping_is_part_of_an_arms_identity_and_unset_it_leaves_older_studies_unchanged():
+    plain = spec().arm("tpe", 0)
+    assert "early_stopping" not in plain.to_dict()  # studies stored before the setting existed still match
+    stopping = spec(early_stopping={"patience": 2}).arm("tpe", 0)
+    assert stopping.to_dict()["early_stopping"] == {"patience": 2, "min_delta": 0.0}
+    assert stopping.differences(plain.to_dict()) == [
+        "early_stopping: stored None, asked {'min_delta': 0.0, 'patience': 2}"
+    ]

@@ -158,3 +158,29 @@ def test_a_trial_pruned_after_its_third_epoch_says_epoch_3_everywhere(tiny_data,
     assert "pruned after epoch 3" in svg and ">3</text>" in svg and ">epoch</text>" in svg  # the x axis ends at 3
     epochs = load_tables(storage, ["s"]).epochs
     assert epochs.epoch.tolist() == [1, 2, 3]  # what the report and the notebook plot
+
+
+def test_early_stopping_ends_a_trial_complete_on_a_plateau_and_records_its_epoch(tiny_data):
+    from pipeline.training import EarlyStopping
+
+    study = study_with()
+    study.enqueue_trial({**ADAM, "lr": 1e-9})  # the weights hardly move: a plateau from epoch 1 on
+    objective = Objective(mlp, tiny_data, epochs=8, seed=0, early_stopping=EarlyStopping(patience=2, min_delta=1e-4))
+    study.optimize(objective, n_trials=1)
+    trial = study.trials[0]
+    assert trial.state == COMPLETE  # not pruned: nothing compared it with other trials
+    assert (trial.user_attrs["stopped_early"], trial.user_attrs["epochs_run"]) == (3, 3)
+    assert sorted(trial.intermediate_values) == [0, 1, 2] and trial.value == trial.intermediate_values[2]
+    assert trial.user_attrs["end_reason"].startswith(
+        "stopped early after epoch 3: validation loss did not improve by more than 0.0001 for 2 epochs (best "
+    )
+
+
+def test_a_trial_still_improving_at_its_last_epoch_is_not_called_stopped_early(tiny_data):
+    from pipeline.training import EarlyStopping
+
+    study = study_with()
+    study.enqueue_trial(ADAM)
+    study.optimize(Objective(mlp, tiny_data, epochs=3, seed=0, early_stopping=EarlyStopping(patience=1)), n_trials=1)
+    attrs = study.trials[0].user_attrs
+    assert attrs["epochs_run"] == 3 and "stopped_early" not in attrs and "end_reason" not in attrs

@@ -6,7 +6,7 @@ import torch
 
 from pipeline.data import load_raw, make_splits
 from pipeline.models import MLP
-from pipeline.training import Diverged, Training, TrainingParams, evaluate, fit
+from pipeline.training import Diverged, EarlyStopping, Training, TrainingParams, evaluate, fit
 
 
 @pytest.fixture(scope="module")
@@ -88,3 +88,22 @@ def test_training_resumed_from_its_saved_state_goes_on_exactly_as_without_the_br
     rest = list(resumed)
     assert [r.epoch for r in rest] == [2, 3, 4]
     assert [(r.train_loss, r.val_loss) for r in resumed.history] == [(r.train_loss, r.val_loss) for r in straight]
+
+
+@pytest.mark.parametrize(
+    "losses, patience, min_delta, stops_at, best",
+    [
+        ([1.0, 0.8, 0.7, 0.71, 0.72], 2, 0.0, 5, 3),  # a plateau after epoch 3: stop after 2 without improvement
+        ([1.0, 0.8, 0.7, 0.71], 2, 0.0, None, None),  # only 1 epoch without improvement so far
+        ([1.0, 0.8, 0.79, 0.785], 2, 0.05, 4, 2),  # gains below min_delta do not count
+        ([1.0, 0.9, 0.8, 0.7, 0.6], 1, 0.0, None, None),  # still improving
+    ],
+)
+def test_early_stopping_triggers_on_a_plateau_and_names_its_epoch(losses, patience, min_delta, stops_at, best):
+    stopping = EarlyStopping(patience=patience, min_delta=min_delta)
+    reason = stopping.check(losses)
+    if stops_at is None:
+        assert reason is None
+    else:
+        assert reason.startswith(f"stopped early after epoch {stops_at}: validation loss did not improve ")
+        assert reason.endswith(f"after epoch {best})")

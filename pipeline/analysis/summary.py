@@ -72,7 +72,10 @@ def sampler_table(best: pd.DataFrame) -> pd.DataFrame:
 
 def pruning_table(best: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     """Per sampler, summed over seeds: pruned share of finished trials, and epochs trained against the
-    no-pruning budget (every finished trial trained for the study's full ``max_epochs``)."""
+    no-pruning budget (every finished trial trained for the study's full ``max_epochs``). What was saved is
+    split by who saved it: the pruner (PRUNED trials) and early stopping (COMPLETE trials that stopped
+    before their last epoch), each as a share of that budget (``saved_by_pruning``,
+    ``saved_by_early_stopping``; together ``epochs_saved``)."""
     max_epochs = trials.groupby(["sampler", "seed"]).max_epochs.max().rename("max_epochs")
     per_seed = best.join(max_epochs, on=["sampler", "seed"])
     per_seed["no_pruning_epochs"] = per_seed.finished * per_seed.max_epochs
@@ -85,6 +88,13 @@ def pruning_table(best: pd.DataFrame, trials: pd.DataFrame) -> pd.DataFrame:
     )
     table["pruned_fraction"] = table.pruned / table.finished.where(table.finished > 0)
     table["epochs_saved"] = 1 - table.epochs_run / table.no_pruning_epochs.where(table.no_pruning_epochs > 0)
+    finished = trials[trials.state.isin(FINISHED_NAMES)]
+    saved = (finished.max_epochs - finished.epochs_run).clip(lower=0)
+    early = finished.state.eq("COMPLETE") & finished.stopped_early.fillna(False).astype(bool)
+    budget = table.no_pruning_epochs.where(table.no_pruning_epochs > 0)
+    table["stopped_early"] = early.groupby(finished.sampler).sum().reindex(table.index, fill_value=0)
+    for column, mask in (("saved_by_pruning", finished.state.eq("PRUNED")), ("saved_by_early_stopping", early)):
+        table[column] = saved.where(mask, 0).groupby(finished.sampler).sum().reindex(table.index, fill_value=0) / budget
     return table.reset_index()
 
 

@@ -25,6 +25,7 @@ COLUMNS = [
     "train_seconds",
     "duration_s",
     "end_reason",
+    "stopped_early",
     "datetime_start",
     "datetime_complete",
     "cum_epochs",
@@ -139,6 +140,7 @@ def trial_row(t: optuna.trial.FrozenTrial) -> dict:
         "train_seconds": t.user_attrs.get("train_seconds"),
         "duration_s": t.duration.total_seconds() if t.duration is not None else None,
         "end_reason": t.user_attrs.get("end_reason"),
+        "stopped_early": t.user_attrs.get("stopped_early") is not None,  # COMPLETE before its last epoch
         "datetime_start": t.datetime_start,
         "datetime_complete": t.datetime_complete,
         **{f"params_{k}": v for k, v in t.params.items()},

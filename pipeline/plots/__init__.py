@@ -71,7 +71,11 @@ def figures(analysis: Analysis) -> Figures:
             "0 would mean the best value of the whole comparison from the first trial on, 1 the worst first result "
             "throughout; it rewards finding good values early.",
         ),
-        pruning=Shown(pruning_figure(a.pruning), "How much training the pruner saved, per sampler, over all seeds."),
+        pruning=Shown(
+            pruning_figure(a.pruning),
+            "How much training the pruner (and early stopping, when the study uses it) saved, per sampler, over "
+            "all seeds.",
+        ),
         importance=Shown(
             importance_figure(a.importances.summary, evaluator=a.importances.evaluator),
             "Which hyperparameters explained the differences in validation loss within each study.",

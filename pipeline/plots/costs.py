@@ -9,7 +9,8 @@ from pipeline.plots._style import empty_figure, layout, sampler_color
 
 
 def pruning_figure(pruning: pd.DataFrame) -> go.Figure:
-    """Epochs trained per sampler against the no-pruning budget, labelled with the pruned share and saving.
+    """Epochs trained per sampler against the no-pruning budget, labelled with the pruned share and saving
+    (split into pruning and early stopping when trials stopped early).
 
     ``pruning`` is :func:`~pipeline.analysis.summary.pruning_table`.
     """
@@ -22,8 +23,15 @@ def pruning_figure(pruning: pd.DataFrame) -> go.Figure:
         name="without pruning (finished trials × epochs)",
         marker={"color": "lightgrey"},
     )
-    shares = zip(pruning.pruned_fraction, pruning.epochs_saved, strict=True)
-    labels = [f"{pruned:.0%} of trials pruned, {saved:.0%} of epochs saved" for pruned, saved in shares]
+    labels = [
+        f"{row.pruned_fraction:.0%} of trials pruned, {row.epochs_saved:.0%} of epochs saved"
+        + (
+            f" ({row.saved_by_pruning:.0%} by pruning, {row.saved_by_early_stopping:.0%} by early stopping)"
+            if row.stopped_early
+            else ""
+        )
+        for row in pruning.itertuples()
+    ]
     samplers = list(pruning.sampler)
     fig.add_bar(
         x=pruning.sampler,

@@ -36,6 +36,7 @@ from pipeline.run.recovery import WorkerId
 from pipeline.run.trial import Objective
 from pipeline.samplers import make_sampler
 from pipeline.storage import Storage
+from pipeline.training import EarlyStopping
 from pipeline.trial_states import FINISHED
 
 SAMPLING_RULE = (
@@ -168,6 +169,7 @@ def run_worker(
                 checkpoint_store=None if options.checkpoints == "off" else artifact_store(options.storage),
                 checkpoints=options.checkpoints,
                 report_metric=reads_metric(arm.pruner),
+                early_stopping=EarlyStopping(**arm.early_stopping) if arm.early_stopping else None,
             )
             run = options.trial_views(objective, options.storage) if options.trial_views else objective
             deadline = None if options.timeout is None else time.monotonic() + options.timeout

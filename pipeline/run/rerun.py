@@ -33,6 +33,7 @@ class StoredTrial:
     epochs: int
     val_fraction: float
     val_loss: list[float]  # what the trial reported, epoch by epoch
+    early_stopping: dict | None = None  # the study's, as stored
 
     def code(self, study_ref: str) -> str:
         """Python that rebuilds and trains this trial exactly (on the CPU)."""
@@ -41,13 +42,15 @@ class StoredTrial:
                 "import optuna",
                 "from pipeline.data import load_raw, make_splits",
                 "from pipeline.run.trial import Objective",
+                *(["from pipeline.training import EarlyStopping"] if self.early_stopping else []),
                 "from pipeline.study_scripts import load_study_spec",
                 "",
                 f"spec = load_study_spec({study_ref!r})",
                 f"data = make_splits(load_raw(spec.dataset), seed={self.seed}, val_fraction={self.val_fraction}, "
                 'device="cpu")',
                 f"trial = optuna.trial.FixedTrial({self.params!r}, number={self.seeded_as})",
-                f"objective = Objective(spec.objective, data, epochs={self.epochs}, seed={self.seed})",
+                f"objective = Objective(spec.objective, data, epochs={self.epochs}, seed={self.seed}"
+                + (f", early_stopping=EarlyStopping(**{self.early_stopping!r}))" if self.early_stopping else ")"),
                 "loss = objective(trial)",
                 "print(loss, [epoch.val_loss for epoch in objective.last_history])",
             ]
@@ -77,6 +80,7 @@ def stored_trial(storage: Storage, study_name: str, number: int) -> StoredTrial:
         epochs=config["epochs"],
         val_fraction=config["val_fraction"],
         val_loss=val_losses(trial),
+        early_stopping=config.get("early_stopping"),
     )
 
 
@@ -84,9 +88,11 @@ def retrain(spec: StudySpec, stored: StoredTrial) -> list[float]:
     """Train the stored trial's configuration again (CPU, no pruning); its validation loss per epoch."""
     from pipeline.data import load_raw, make_splits
     from pipeline.run.trial import Objective
+    from pipeline.training import EarlyStopping
 
     data = make_splits(load_raw(spec.dataset), seed=stored.seed, val_fraction=stored.val_fraction, device="cpu")
     trial = optuna.trial.FixedTrial(stored.params, number=stored.seeded_as)
-    objective = Objective(spec.objective, data, epochs=stored.epochs, seed=stored.seed)
+    stopping = EarlyStopping(**stored.early_stopping) if stored.early_stopping else None
+    objective = Objective(spec.objective, data, epochs=stored.epochs, seed=stored.seed, early_stopping=stopping)
     objective(trial)
     return [epoch.val_loss for epoch in objective.last_history]

@@ -16,7 +16,7 @@ from pipeline.objectives import ObjectiveModule
 from pipeline.pruners import explain_pruning
 from pipeline.run.checkpoints import Checkpoints, Resumed
 from pipeline.seeds import torch_seed as trial_torch_seed
-from pipeline.training import Diverged, EpochResult, Training
+from pipeline.training import Diverged, EarlyStopping, EpochResult, Training
 from pipeline.trial_states import TRAIN_LOSS, VAL_METRIC, store_epochs
 
 METRIC_ATTRS = {task: f"val_{key}" for task, key in METRIC_KEYS.items()}  # the trial user attr of its metric
@@ -42,6 +42,8 @@ class Objective:
     epochs of the last trial run (restored ones included), for reruns and the dashboard's learning curve.
     ``report_metric`` stores the validation metric per epoch before each pruning check, for a pruner that
     reads it (``pruners.MedianAccuracyPruner``); the trial's value stays the validation loss.
+    ``early_stopping`` ends a trial whose validation loss stopped improving: COMPLETE, not pruned, with
+    ``stopped_early`` (the epoch, from 1) and the reason in ``end_reason``.
     """
 
     def __init__(
@@ -55,6 +57,7 @@ class Objective:
         checkpoint_store: FileSystemArtifactStore | None = None,
         checkpoints: str = "auto",
         report_metric: bool = False,
+        early_stopping: EarlyStopping | None = None,
     ) -> None:
         self.module = module
         self.data = data
@@ -64,13 +67,14 @@ class Objective:
         self.checkpoint_store = checkpoint_store
         self.checkpoints = checkpoints
         self.report_metric = report_metric
+        self.early_stopping = early_stopping
         self.last_history: list[EpochResult] = []
 
     def __call__(self, trial: optuna.Trial) -> float:
         saving = None if self.checkpoint_store is None else Checkpoints(self.checkpoint_store, self.checkpoints)
         self.last_history = history = []
         n_params = 0
-        resumed = None
+        resumed = stopped = None
         training = 0.0  # seconds building, training and evaluating the model; Optuna's calls not included
 
         def end(reason: str | None = None) -> str | None:
@@ -118,6 +122,13 @@ class Objective:
                             metrics=[r.val_metric for r in history],
                         )
                     )
+                last = len(history) == self.epochs  # it ends here anyway: not early
+                if (
+                    self.early_stopping
+                    and not last
+                    and (stopped := self.early_stopping.check([r.val_loss for r in history]))
+                ):
+                    break
                 start = time.perf_counter()
         except optuna.TrialPruned as exc:
             end(str(exc))
@@ -136,7 +147,7 @@ class Objective:
         except KeyboardInterrupt as exc:
             end(f"interrupted by {'SIGTERM' if isinstance(exc, Terminated) else 'SIGINT'} after {len(history)} epochs")
             raise
-        end()
+        end(stopped)
         return history[-1].val_loss
 
 
@@ -170,6 +181,8 @@ def record(
         attrs["epochs_trained"] = len(history) - resumed.epochs
     if end_reason is not None:
         attrs["end_reason"] = end_reason
+        if end_reason.startswith("stopped early"):
+            attrs["stopped_early"] = len(history)  # the last epoch trained, counted from 1
     for key, value in attrs.items():
         trial.set_user_attr(key, value)
     store_epochs(trial, TRAIN_LOSS, [r.train_loss for r in history])

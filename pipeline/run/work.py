@@ -25,7 +25,17 @@ from pipeline.errors import UsageError
 from pipeline.exits import run_or_exit
 from pipeline.storage import Storage
 
-OVERRIDDEN = ("trials", "epochs", "seeds", "samplers", "pruner", "pruner_settings", "sampler_options", "val_fraction")
+OVERRIDDEN = (
+    "trials",
+    "epochs",
+    "seeds",
+    "samplers",
+    "pruner",
+    "pruner_settings",
+    "sampler_options",
+    "val_fraction",
+    "early_stopping",
+)
 
 
 @dataclass(frozen=True)

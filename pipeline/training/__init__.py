@@ -1,5 +1,6 @@
 """Training: plain PyTorch (no optuna) — optimizer, schedule, and an epoch-at-a-time loop."""
 
+from pipeline.training.early_stopping import EarlyStopping
 from pipeline.training.loop import Diverged, EpochResult, Training, evaluate, fit, train_epoch
 from pipeline.training.params import OPTIMIZERS, SCHEDULES, TrainingParams
 
@@ -7,6 +8,7 @@ __all__ = [
     "OPTIMIZERS",
     "SCHEDULES",
     "Diverged",
+    "EarlyStopping",
     "EpochResult",
     "Training",
     "TrainingParams",
