@@ -606,9 +606,11 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
 
     def start(remaining: int) -> None:  # called once the data, storage and stored configs checked out
         samplers = ", ".join(dict.fromkeys(a.sampler for a in arms))
+        grid = f" (grid: its {spec.budget('grid')} points)" if any(a.sampler == "grid" for a in arms) else ""
         print(
             f"{spec.name}: {spec.objective.__name__.rsplit('.', 1)[-1]} on {dataset_name(spec.dataset)}; {samplers} × "
-            f"{len({a.seed for a in arms})} seed(s); {spec.trials} trials of up to {spec.epochs} epochs per study; "
+            f"{len({a.seed for a in arms})} seed(s); {spec.trials} trials{grid} of up to {spec.epochs} epochs per "
+            "study; "
             f"{spec.pruner} pruner; {options.device}; {options.storage.display}; {remaining} trials to run",
             flush=True,
         )

@@ -12,6 +12,7 @@ from typing import Any
 from pipeline.choices import MAX_SEEDS
 from pipeline.data import DATASETS, dataset_name
 from pipeline.errors import UsageError, choices_error
+from pipeline.objectives import grid_of, grid_size
 from pipeline.pruners import pruner_settings
 from pipeline.samplers import SAMPLERS, STREAMS, check_sampler_options, require, sampler_settings
 
@@ -20,8 +21,9 @@ from pipeline.samplers import SAMPLERS, STREAMS, check_sampler_options, require,
 class StudySpec:
     """A study: which objective module on which data, for how long, compared how.
 
-    ``trials`` is the budget of finished (complete + pruned) trials per sampler and seed;
-    ``seeds`` is how many paired seeds (0, 1, …) each sampler runs.
+    ``trials`` is the budget of finished (complete + pruned) trials per sampler and seed — except for the
+    grid sampler, whose budget is its grid's size (:meth:`budget`); ``seeds`` is how many paired seeds
+    (0, 1, …) each sampler runs.
     """
 
     name: str
@@ -52,6 +54,8 @@ class StudySpec:
             if sampler not in SAMPLERS:
                 raise choices_error("sampler", sampler, SAMPLERS)
             require(sampler)  # its package, before any study is made for it
+        if "grid" in self.samplers:
+            grid_of(self.objective)  # declared, or a UsageError saying how
         repeated = sorted({s for s in self.samplers if self.samplers.count(s) > 1})
         if repeated:
             raise UsageError(f"sampler {repeated[0]!r} is named twice in samplers; name each sampler once")
@@ -88,6 +92,10 @@ class StudySpec:
         """Every (seed, sampler) pair, seed-major so an interrupted comparison stays paired."""
         return [self.arm(sampler, seed) for seed in range(self.seeds) for sampler in self.samplers]
 
+    def budget(self, sampler: str) -> int:
+        """Finished trials the study of ``sampler`` runs: ``trials``, or for the grid every point of its grid."""
+        return grid_size(self.objective) if sampler == "grid" else self.trials
+
     def arm(self, sampler: str, seed: int) -> Arm:
         return Arm(
             study=self.name,
@@ -98,7 +106,13 @@ class StudySpec:
             pruner=self.pruner,
             pruner_settings=pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs),
             sampler=sampler,
-            sampler_settings=sampler_settings(sampler, seed, self.sampler_options.get(sampler)),
+            sampler_settings=sampler_settings(
+                sampler,
+                seed,
+                {**self.sampler_options.get(sampler, {}), "search_space": grid_of(self.objective)}
+                if sampler == "grid"
+                else self.sampler_options.get(sampler),
+            ),
             seed=seed,
             early_stopping=None if self.early_stopping is None else {"min_delta": 0.0, **self.early_stopping},
         )

@@ -88,6 +88,12 @@ def render(analysis: Analysis, *, storage: str = "") -> str:
         "<h2>Pruning</h2>",
         figure(figs.pruning),
         table(analysis.pruning),
+        "<h2>Distinct values tried per parameter</h2>",
+        "<p class='how'>Per sampler, the median over seeds of how many different values of each hyperparameter "
+        "its finished trials used. A grid tries k values of each parameter it varies and one of every other; "
+        "random search tries a new value of every continuous parameter in every trial, which is why it beats a "
+        "grid of the same size once more than a few parameters matter.</p>",
+        table(analysis.distinct),
         "<h2>Sensitivity</h2>",
         figure(figs.importance),
         "<h2>Learning curves of the best trials</h2>",
@@ -120,11 +126,19 @@ def setup_text(analysis: Analysis, storage: str) -> str:
     versions = ", ".join(f"{k} {v}" for k, v in (first.versions or {}).items())
     return (
         f"{first.objective} on {first.dataset}; {', '.join(f'{s} × {n} seeds' for s, n in seeds.items())}; "
-        f"budget {analysis.budget} finished trials of up to {first.epochs} epochs per study; {first.pruner} pruner "
-        f"{first.pruner_settings}; value = final validation loss ({analysis.loss}), with the validation "
-        f"{analysis.metric} beside it. Storage {storage or 'unnamed'}; "
+        f"budget {budget_text(studies)} finished trials of up to {first.epochs} epochs per study; "
+        f"{first.pruner} pruner {first.pruner_settings}; value = final validation loss ({analysis.loss}), with the "
+        f"validation {analysis.metric} beside it. Storage {storage or 'unnamed'}; "
         f"written {datetime.now():%Y-%m-%d %H:%M}; {versions}."
     )
+
+
+def budget_text(studies: pd.DataFrame) -> str:
+    """``30``, or per sampler when they differ (the grid runs its whole grid): ``grid 27, random 30, tpe 30``."""
+    budgets = studies.dropna(subset=["trials"]).groupby("sampler").trials.max().astype(int)
+    if budgets.nunique() <= 1:
+        return str(budgets.iloc[0]) if len(budgets) else "0"
+    return ", ".join(f"{sampler} {budget}" for sampler, budget in budgets.items())
 
 
 def best_trials_table(best: pd.DataFrame) -> str:

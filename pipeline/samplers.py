@@ -12,7 +12,8 @@ study share a stream. Random and TPE keep no state of their own between trials, 
 state in the trials, so rebuilding them changes nothing else. GP refits its kernel from scratch each
 trial (in one process Optuna would warm-start it from the previous fit): slower, and the same whichever
 process runs the trial. QMC keeps the study seed for its scrambled sequence (the sequence's position is
-stored in the study) and only its fallback sampler gets the per-trial stream.
+stored in the study) and only its fallback sampler gets the per-trial stream. The grid keeps the study seed
+too: trial n evaluates point n of the grid as that seed shuffled it, so every process agrees on the order.
 """
 
 from __future__ import annotations
@@ -59,11 +60,13 @@ REGISTRY: dict[str, SamplerKind] = {
     "qmc": SamplerKind(lambda: optuna.samplers.QMCSampler, {"qmc_type": "sobol", "scramble": True}),
     "cmaes": SamplerKind(lambda: optuna.samplers.CmaEsSampler, {"n_startup_trials": 1}, needs="cmaes"),
     "gp": SamplerKind(lambda: optuna.samplers.GPSampler, {"n_startup_trials": 10}, needs="scipy"),
+    # search_space: the objective module's grid (objectives.grid_of), filled in by StudySpec.arm
+    "grid": SamplerKind(lambda: BudgetedGrid, {}),
 }
 SAMPLERS = CHOICES  # tuple(REGISTRY), spelled out in choices.py for a fast --help
 # Settings a command line may change: plain values only (no callables, no other sampler objects).
 OPTION_TYPES = (bool, int, float, str, type(None))
-NOT_OPTIONS = {"seed"}  # seeds come from --seeds / --seed and the per-trial streams
+NOT_OPTIONS = {"seed", "search_space"}  # seeds: --seeds / --seed and the streams; the grid: the objective module
 # Settings whose default is None but which take a plain value; other None-default settings take objects
 # (callables, samplers, trials) that a command line cannot give.
 PLAIN_WHEN_NONE = {
@@ -117,6 +120,10 @@ def make_sampler(name: str, settings: dict[str, Any]) -> TrialStreams:
         def build(trial_seed: int) -> optuna.samplers.BaseSampler:
             fallback = optuna.samplers.RandomSampler(seed=trial_seed)
             return _build(name, {**settings, "independent_sampler": fallback})
+    elif name == "grid":  # trial n takes point n of the grid shuffled by the study seed: one shuffle for all
+
+        def build(trial_seed: int) -> optuna.samplers.BaseSampler:
+            return _build(name, settings)
     else:
 
         def build(trial_seed: int) -> optuna.samplers.BaseSampler:
@@ -130,6 +137,14 @@ def _build(name: str, settings: dict[str, Any]) -> optuna.samplers.BaseSampler:
         # TPE's `group` is "experimental" in Optuna 5; we chose it knowingly and record it.
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
         return kind_of(name).cls()(**settings)
+
+
+class BudgetedGrid(optuna.samplers.GridSampler):
+    """Optuna's GridSampler, minus its ``study.stop()`` once every grid point has been visited: that call only
+    works inside ``study.optimize``, and our budget (the grid's size) already ends the study."""
+
+    def after_trial(self, study, trial, state, values) -> None:
+        pass
 
 
 class TrialStreams(optuna.samplers.BaseSampler):

@@ -11,7 +11,7 @@ from pipeline.analysis.importance import Importances, param_importances
 from pipeline.analysis.learning_curves import diagnoses, learning_curves
 from pipeline.analysis.regret import auc_summary, regret_auc
 from pipeline.analysis.stats import BASELINE, paired_tests, speedup
-from pipeline.analysis.summary import best_per_study, best_trials, pruning_table, sampler_table
+from pipeline.analysis.summary import best_per_study, best_trials, distinct_values, pruning_table, sampler_table
 from pipeline.analysis.tables import Storage, StorageHandle, load_tables, opened, study_names
 from pipeline.analysis.verdict import Verdict, paired_differences, verdicts
 from pipeline.data.sources import LOSS_NAMES, METRIC_NAMES
@@ -39,6 +39,7 @@ class Analysis:
     auc: pd.DataFrame  # regret.regret_auc
     auc_summary: pd.DataFrame  # regret.auc_summary
     pruning: pd.DataFrame  # summary.pruning_table
+    distinct: pd.DataFrame  # summary.distinct_values: distinct values tried per parameter and sampler
     importances: Importances  # importance.param_importances
     learning: pd.DataFrame  # learning_curves.learning_curves
     diagnoses: pd.DataFrame  # learning_curves.diagnoses
@@ -123,14 +124,29 @@ def analyze(
         auc=auc,
         auc_summary=auc_summary(auc),
         pruning=pruning_table(best, trials),
+        distinct=distinct_values(trials),
         importances=importances,
         learning=learning,
         diagnoses=diagnoses(learning),
         handles=tables.handles,
         notes=coverage_notes(trials, best, budget=budget) + stats_notes(tests) + importances.notes,
         verdicts=verdicts(trials, baseline=baseline, budget=budget, speedups=gains) if several else [],
-        caveats=time_budget_caveat(tables.studies, trials),
+        caveats=budget_caveat(tables.studies) + time_budget_caveat(tables.studies, trials),
     )
+
+
+def budget_caveat(studies: pd.DataFrame) -> list[str]:
+    """When the arms have different trial budgets — the grid sampler runs its whole grid, whatever
+    ``--trials`` says — the final bests compare different amounts of search: say so, with the budgets."""
+    budgets = studies.dropna(subset=["trials"]).groupby("sampler").trials.max().astype(int)
+    if budgets.nunique() < 2:
+        return []
+    grid = f"grid runs its whole grid, {budgets['grid']} points; " if "grid" in budgets else ""
+    listed = ", ".join(f"{sampler} {budget}" for sampler, budget in budgets.items())
+    return [
+        f"budgets differ: {grid}trials per study {listed}. Each arm's final best is after its own budget; "
+        "the best-so-far curves compare the arms at equal numbers of trials"
+    ]
 
 
 def time_budget_caveat(studies: pd.DataFrame, trials: pd.DataFrame) -> list[str]:

@@ -130,3 +130,20 @@ def _missing(value) -> bool:
 
 def _plain(value):
     return value.item() if isinstance(value, np.generic) else value
+
+
+def distinct_values(trials: pd.DataFrame) -> pd.DataFrame:
+    """How many distinct values of each hyperparameter each sampler tried: one row per parameter, one column
+    per sampler, the median over its seeds of the distinct values among a study's finished trials. The grid
+    tries k values of each parameter it varies and 1 of the rest; random search a new value of every
+    continuous parameter in every trial — why grid search loses as dimensions grow."""
+    params = [c for c in trials.columns if c.startswith("params_")]
+    finished = trials[trials.state.isin(FINISHED_NAMES)]
+    if finished.empty or not params:
+        return pd.DataFrame(columns=["param"])
+    per_study = finished.groupby(["sampler", "seed"])[params].nunique()
+    table = per_study.groupby(level="sampler").median().T
+    table.index = [name.removeprefix("params_") for name in table.index]
+    trials_row = finished.groupby(["sampler", "seed"]).size().groupby(level="sampler").median()
+    table = pd.concat([table, trials_row.to_frame("(finished trials)").T])
+    return table.rename_axis("param").reset_index().rename_axis(columns=None)

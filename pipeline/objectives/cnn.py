@@ -7,10 +7,21 @@ import optuna
 from torch import nn
 
 from pipeline.models import ACTIVATIONS, CNN
+from pipeline.objectives import training_space
 from pipeline.objectives.training_space import suggest_training
 from pipeline.training import TrainingParams
 
 MAX_BLOCKS = 3  # 8×8 digits → 1×1 after three 2×2 poolings
+# Every parameter's default, and the grid arm's grid: 3 learning rates × 3 batch sizes × 3 channel counts.
+DEFAULTS = {
+    **training_space.DEFAULTS,
+    "n_blocks": 2,
+    "channels": 32,
+    "hidden": 128,
+    "dropout": 0.25,
+    "activation": "relu",
+}
+GRID = {"lr": [1e-3, 3e-3, 1e-2], "batch_size": [32, 64, 128], "channels": [16, 32, 64]}
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,14 @@ import optuna
 from torch import nn
 
 from pipeline.models import ACTIVATIONS, MLP
+from pipeline.objectives import training_space
 from pipeline.objectives.training_space import suggest_training
 from pipeline.training import TrainingParams
+
+# Every parameter's default, and the grid the grid arm searches: 3 learning rates × 3 batch sizes × 3
+# widths = 27 trials, everything else at its default.
+DEFAULTS = {**training_space.DEFAULTS, "depth": 2, "width": 64, "dropout": 0.1, "activation": "relu"}
+GRID = {"lr": [1e-3, 3e-3, 1e-2], "batch_size": [32, 64, 128], "width": [32, 64, 128]}
 
 
 @dataclass(frozen=True)

@@ -5,6 +5,8 @@ import optuna
 from pipeline.training import SCHEDULES, TrainingParams
 
 BATCH_SIZES = (32, 64, 128, 256)
+# Where the grid arm holds what it does not vary, and what lr-find trains (objectives.defaults_of).
+DEFAULTS = {"lr": 1e-3, "batch_size": 64, "optimizer": "adam", "weight_decay": 1e-5, "schedule": "none"}
 
 
 def suggest_training(trial: optuna.Trial, *, batch_sizes: tuple[int, ...] = BATCH_SIZES) -> TrainingParams:

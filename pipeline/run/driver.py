@@ -87,7 +87,8 @@ def run_arms(
     on_start: Callable[[int], None] = lambda remaining: None,
     on_trial: Callable[[ArmProgress], None] = lambda progress: None,
 ) -> None:
-    """Run ``arms`` of ``spec`` in this process until each study has ``spec.trials`` finished trials.
+    """Run ``arms`` of ``spec`` in this process until each study has its budget of finished trials
+    (``spec.budget``: ``spec.trials``, or the grid's size for the grid sampler).
 
     Re-running resumes: finished studies are left alone, unfinished ones continue, and trials left
     RUNNING by a killed process are failed and retried (run/recovery.py).
@@ -116,7 +117,9 @@ def prepare(spec: StudySpec, arms: list[Arm], options: RunOptions) -> tuple[RawD
             with signals_deferred():
                 _remove_new_studies(storage, [arm.study_name for arm in arms if arm.study_name not in before])
             raise
-        remaining = {name: max(0, spec.trials - count_finished(study)) for name, study in studies.items()}
+        remaining = {
+            arm.study_name: max(0, spec.budget(arm.sampler) - count_finished(studies[arm.study_name])) for arm in arms
+        }
     return raw, remaining
 
 
@@ -156,7 +159,8 @@ def run_worker(
                 sampler=make_sampler(arm.sampler, arm.sampler_settings),
                 pruner=make_pruner(arm.pruner, arm.pruner_settings),
             )
-            if count_finished(study) >= spec.trials:
+            budget = spec.budget(arm.sampler)
+            if count_finished(study) >= budget:
                 continue
             if data is None:
                 data = make_splits(raw, seed=seed, val_fraction=spec.val_fraction, device=options.device)
@@ -173,8 +177,8 @@ def run_worker(
             )
             run = options.trial_views(objective, options.storage) if options.trial_views else objective
             deadline = None if options.timeout is None else time.monotonic() + options.timeout
-            run_arm(study, arm, run, budget=spec.trials, gate=gate, worker=worker, on_trial=on_trial, deadline=deadline)
-            record_time_budget(study, budget=spec.trials, timeout=options.timeout)
+            run_arm(study, arm, run, budget=budget, gate=gate, worker=worker, on_trial=on_trial, deadline=deadline)
+            record_time_budget(study, budget=budget, timeout=options.timeout)
 
 
 def run_arm(
@@ -264,7 +268,7 @@ def create_study(storage: optuna.storages.BaseStorage, arm: Arm, spec: StudySpec
                 warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
                 study.set_metric_names([METRIC_NAME])
         stored_budget = study.user_attrs.get("trials", 0)
-        if stored_budget >= spec.trials:
+        if stored_budget >= spec.budget(arm.sampler):
             return study  # made before with this config (checked); a smaller --trials runs nothing
         n_val = math.ceil(len(raw.train_y) * spec.val_fraction)  # as scikit-learn's train_test_split rounds
         attrs = {
@@ -287,7 +291,7 @@ def create_study(storage: optuna.storages.BaseStorage, arm: Arm, spec: StudySpec
             "config": arm.to_dict(),
             "config_hash": arm.config_hash,
             "versions": versions(),
-            "trials": spec.trials,  # the budget of finished trials; may grow on a later run. Written last.
+            "trials": spec.budget(arm.sampler),  # the budget of finished trials; may grow later. Written last.
         }
         for key, value in attrs.items():
             if study.user_attrs.get(key) != value:

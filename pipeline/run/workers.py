@@ -158,7 +158,8 @@ class StorageProgress:
         # A Study reads through Optuna's trial cache: each poll fetches only trials that changed, not the
         # whole history (which would take CPU from the workers on a small machine).
         self.studies = {arm.study_name: optuna.load_study(study_name=arm.study_name, storage=storage) for arm in arms}
-        self.arms, self.budget, self.on_trial = arms, spec.trials, on_trial
+        self.arms, self.on_trial = arms, on_trial
+        self.budgets = {arm.study_name: spec.budget(arm.sampler) for arm in arms}
         self.seen = {arm.study_name: self._finished(arm) for arm in arms}
 
     def _finished(self, arm: Arm) -> list[optuna.trial.FrozenTrial]:
@@ -166,13 +167,14 @@ class StorageProgress:
 
     def poll(self) -> None:
         for arm in self.arms:
-            if len(self.seen[arm.study_name]) >= self.budget:
+            budget = self.budgets[arm.study_name]
+            if len(self.seen[arm.study_name]) >= budget:
                 continue
             finished = self._finished(arm)
             for k in range(len(self.seen[arm.study_name]), len(finished)):
                 done = k + 1
                 best = None
-                if done >= self.budget:
+                if done >= budget:
                     best = best_value(self.studies[arm.study_name])
-                self.on_trial(ArmProgress(arm, finished[k], done, self.budget, best))
+                self.on_trial(ArmProgress(arm, finished[k], done, budget, best))
             self.seen[arm.study_name] = finished
