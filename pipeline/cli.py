@@ -1,5 +1,5 @@
 """Command line: ``tune compare STUDY``, ``tune run STUDY``, ``tune report STUDY``, ``tune dashboard STUDY``,
-``tune best STUDY``, ``tune retrain STUDY``, ``tune trial STUDY``, ``tune studies``.
+``tune best STUDY``, ``tune retrain STUDY``, ``tune trial STUDY``, ``tune lr-find STUDY``, ``tune studies``.
 
 Bad input ends with one ``error: ...`` line and exit code 2, before anything is stored (pipeline/exits.py).
 What a run shows — the progress bar, the tables, the verdict, the report and the study notes — is made here,
@@ -50,6 +50,8 @@ examples:
   tune compare digits_mlp                      # Random vs TPE, 5 seeds, the study's budget
   tune compare digits_mlp --trials 10 --seeds 2 --epochs 5
   tune compare fashion_mnist_mlp --pruner median:n_warmup_steps=3
+  tune compare digits_mlp --samplers random,tpe,grid   # a grid arm too (27 points)
+  tune lr-find digits_mlp                      # which learning rates are worth searching (--lr-range auto)
   tune run digits_mlp --sampler tpe --seed 0   # one Optuna study
   tune report digits_mlp                       # write runs/digits_mlp.html: verdict, statistics, figures
   tune dashboard digits_mlp                    # browse runs/digits_mlp.db on http://127.0.0.1:8080/dashboard/
@@ -112,6 +114,21 @@ def positive_seconds(text: str) -> float:
     return value
 
 
+def lr_range_arg(text: str) -> tuple[float, float] | str:
+    """``auto`` or ``LOW,HIGH`` with 0 < LOW < HIGH."""
+    if text.strip().lower() == "auto":
+        return "auto"
+    try:
+        low, high = (float(part) for part in text.split(","))
+    except ValueError:
+        low = high = -1.0
+    if not 0 < low < high < float("inf"):
+        raise argparse.ArgumentTypeError(
+            f"expected auto or LOW,HIGH with 0 < LOW < HIGH (e.g. 1e-3,3e-2), got {text!r}"
+        )
+    return low, high
+
+
 def early_stopping_arg(text: str) -> dict | str:
     """``PATIENCE`` or ``PATIENCE,MIN_DELTA`` → the StudySpec setting; ``off`` → the string "off"."""
     if text.strip().lower() == "off":
@@ -124,6 +141,18 @@ def early_stopping_arg(text: str) -> dict | str:
             f"expected PATIENCE or PATIENCE,MIN_DELTA (e.g. 3 or 3,0.001) or off, got {text!r}"
         ) from None
     return setting
+
+
+def json_object(text: str) -> dict:
+    import json
+
+    try:
+        value = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"expected a JSON object, e.g. '{{\"width\": 128}}': {exc}") from None
+    if not isinstance(value, dict):
+        raise argparse.ArgumentTypeError(f"expected a JSON object of parameter names and values, got {text!r}")
+    return value
 
 
 def port_int(text: str) -> int:
@@ -206,6 +235,13 @@ def build_parser(study: StudySpec | None = None) -> Parser:
             metavar="SECONDS",
             help="a time budget per study for this run, as Optuna's timeout: no new trial once it has run that "
             "long (the running one finishes); the trial budget still caps it. Rerun to continue",
+        )
+        overrides.add_argument(
+            "--lr-range",
+            type=lr_range_arg,
+            metavar="auto|LOW,HIGH",
+            help="search the learning rate only in LOW..HIGH (log scale; default 1e-5..1e-1), or 'auto': run "
+            "'tune lr-find' first and use the range it suggests. Stored on the studies",
         )
         overrides.add_argument(
             "--early-stopping",
@@ -380,6 +416,27 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     retrain.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
     retrain.add_argument("--force", action="store_true", help="retrain and test again even if done before")
 
+    lr = commands.add_parser(
+        "lr-find",
+        help="the learning-rate range test: which learning rates are worth searching",
+        description="Train the study's model (its objective module's DEFAULTS, or --params / --trial) for one "
+        "pass over the training data — at least 200 batches — while the learning rate rises exponentially from "
+        "1e-7 to 10, stopping when the smoothed loss blows up. Prints the suggested range, from the steepest "
+        "descent to the lowest loss before divergence, and writes a figure of loss against learning rate. "
+        "Validation and test data are not touched.",
+    )
+    if study is None:
+        lr.add_argument("study", metavar="STUDY", help="a study script name or path")
+    lr.add_argument(
+        "--params", type=json_object, metavar="JSON", help="parameters over the defaults, e.g. '{\"width\": 128}'"
+    )
+    lr.add_argument("--trial", metavar="STUDY_NAME:N", help="a stored trial's parameters, e.g. digits_mlp-tpe-seed0:7")
+    lr.add_argument("--storage", metavar="URL|PATH", help="where --trial is (default: runs/STUDY.db)")
+    lr.add_argument("-o", "--output", type=Path, metavar="PATH", help="the figure (default: runs/STUDY-lr-find.html)")
+    lr.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps")
+    lr.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/")
+    lr.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
+
     commands.add_parser("studies", help="list the study scripts: ./studies/ of this folder, then the bundled ones")
     return parser
 
@@ -409,6 +466,8 @@ def dispatch(args: argparse.Namespace, study: StudySpec | None) -> None:
         best_command(args, study)
     elif args.command == "retrain":
         retrain_command(args, study)
+    elif args.command == "lr-find":
+        lr_find_command(args, study)
     else:
         spec = apply_overrides(study or load_study_spec(args.study), args)
         run_command(spec, args, study_ref=_study_ref(args, study))
@@ -529,10 +588,7 @@ def retrain_command(args: argparse.Namespace, study: StudySpec | None) -> None:
         chosen = best_configurations(storage, spec.name, where=storage.display)["best"]
         study_name, number = chosen["study_name"], chosen["number"]
     else:
-        study_name, _, text = args.trial.rpartition(":")
-        if not study_name or not text.isdigit():
-            raise UsageError(f"--trial {args.trial!r}: write STUDY_NAME:N, e.g. {spec.name}-tpe-seed0:7")
-        number = int(text)
+        study_name, number = _trial_ref(args.trial, spec)
     found = stored_trial(storage, study_name, number)
     result = retrain_and_test(
         spec,
@@ -551,6 +607,41 @@ def retrain_command(args: argparse.Namespace, study: StudySpec | None) -> None:
         print("(the test split is read once per trial; pass --force to retrain and test again)")
 
 
+def lr_find_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    from pipeline.device import resolve_device
+    from pipeline.lr_find import lr_find, write_figure
+
+    spec = study or load_study_spec(args.study)
+    params = dict(args.params or {})
+    if args.trial is not None:
+        from pipeline.run.rerun import stored_trial
+        from pipeline.storage import resolve_storage
+
+        study_name, number = _trial_ref(args.trial, spec)
+        params = {
+            **stored_trial(resolve_storage(args.storage, spec.name, access="read"), study_name, number).params,
+            **params,
+        }
+    found = lr_find(
+        spec, params=params, device=resolve_device(args.device), data_dir=args.data_dir, download=args.download
+    )
+    output = args.output or Path("runs") / f"{spec.name}-lr-find.html"
+    if output.is_dir():
+        output = output / f"{spec.name}-lr-find.html"
+    output.parent.mkdir(parents=True, exist_ok=True)
+    write_figure(found, output)
+    for line in found.lines(output):
+        print(line)
+
+
+def _trial_ref(text: str, spec: StudySpec) -> tuple[str, int]:
+    """``STUDY_NAME:N`` → (study name, trial number), or a UsageError showing the form."""
+    study_name, _, number = text.rpartition(":")
+    if not study_name or not number.isdigit():
+        raise UsageError(f"--trial {text!r}: write STUDY_NAME:N, e.g. {spec.name}-tpe-seed0:7")
+    return study_name, int(number)
+
+
 def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
     from pipeline.pruners import parse_pruner
     from pipeline.samplers import parse_sampler_option
@@ -558,6 +649,16 @@ def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
     changes = {k: getattr(args, k) for k in ("trials", "epochs") if getattr(args, k) is not None}
     if args.early_stopping is not None:
         changes["early_stopping"] = None if args.early_stopping == "off" else args.early_stopping
+    if args.lr_range == "auto":
+        from pipeline.device import resolve_device
+        from pipeline.lr_find import lr_find
+
+        found = lr_find(spec, device=resolve_device(args.device), data_dir=args.data_dir, download=args.download)
+        print(f"lr-find: searching the learning rate in {found.low:.2e}..{found.high:.2e} (tune lr-find {spec.name} "
+              "shows the sweep)", flush=True)  # fmt: skip
+        changes["lr_range"] = (found.low, found.high)
+    elif args.lr_range is not None:
+        changes["lr_range"] = args.lr_range
     if args.command == "compare":
         changes.update({k: getattr(args, k) for k in ("samplers", "seeds") if getattr(args, k) is not None})
     options = {sampler: dict(settings) for sampler, settings in spec.sampler_options.items()}

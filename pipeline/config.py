@@ -41,6 +41,7 @@ class StudySpec:
     val_fraction: float = 0.2  # of the training set, stratified, seeded by the study seed
     # {"patience": epochs without improvement, "min_delta": what counts as one (default 0)}: see training/
     early_stopping: dict[str, Any] | None = None
+    lr_range: tuple[float, float] | None = None  # the learning rate's search range (default 1e-5 to 1e-1)
 
     def __post_init__(self) -> None:
         if isinstance(self.dataset, str) and self.dataset not in DATASETS:
@@ -87,6 +88,8 @@ class StudySpec:
         pruner_settings(self.pruner, self.pruner_settings, epochs=self.epochs)  # validates
         if self.early_stopping is not None:
             check_early_stopping(self.early_stopping, epochs=self.epochs)
+        if self.lr_range is not None:
+            check_lr_range(self.lr_range)
 
     def arms(self) -> list[Arm]:
         """Every (seed, sampler) pair, seed-major so an interrupted comparison stays paired."""
@@ -115,7 +118,15 @@ class StudySpec:
             ),
             seed=seed,
             early_stopping=None if self.early_stopping is None else {"min_delta": 0.0, **self.early_stopping},
+            lr_range=None if self.lr_range is None else [float(v) for v in self.lr_range],
         )
+
+
+def check_lr_range(low_high: Any) -> None:
+    ok = isinstance(low_high, (tuple, list)) and len(low_high) == 2
+    ok = ok and all(isinstance(v, (int, float)) and not isinstance(v, bool) for v in low_high)
+    if not ok or not 0 < low_high[0] < low_high[1]:
+        raise UsageError(f"lr_range must be (low, high) with 0 < low < high, got {low_high!r}")
 
 
 def check_early_stopping(settings: Any, *, epochs: int) -> None:
@@ -153,6 +164,7 @@ class Arm:
     seed: int
     sampling: str = STREAMS  # trial n samples with seeds.sampler_seed(seed, n): see samplers.TrialStreams
     early_stopping: dict[str, Any] | None = None  # {"patience", "min_delta"}, or None: trials run every epoch
+    lr_range: list[float] | None = None  # [low, high] of the learning rate, or None: training_space.LR_RANGE
 
     @property
     def study_name(self) -> str:
@@ -162,8 +174,9 @@ class Arm:
         """A JSON round trip (what storage gives back). Settings added since studies were first stored are
         left out while unset, so those studies keep their configuration and its hash."""
         fields = asdict(self)
-        if fields["early_stopping"] is None:
-            del fields["early_stopping"]
+        for added in ("early_stopping", "lr_range"):
+            if fields[added] is None:
+                del fields[added]
         return json.loads(json.dumps(fields))
 
     @property

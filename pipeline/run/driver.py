@@ -174,6 +174,7 @@ def run_worker(
                 checkpoints=options.checkpoints,
                 report_metric=reads_metric(arm.pruner),
                 early_stopping=EarlyStopping(**arm.early_stopping) if arm.early_stopping else None,
+                lr_range=arm.lr_range,
             )
             run = options.trial_views(objective, options.storage) if options.trial_views else objective
             deadline = None if options.timeout is None else time.monotonic() + options.timeout

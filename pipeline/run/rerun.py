@@ -34,6 +34,7 @@ class StoredTrial:
     val_fraction: float
     val_loss: list[float]  # what the trial reported, epoch by epoch
     early_stopping: dict | None = None  # the study's, as stored
+    lr_range: list | None = None  # the study's learning-rate search range, as stored
 
     def code(self, study_ref: str) -> str:
         """Python that rebuilds and trains this trial exactly (on the CPU)."""
@@ -81,6 +82,7 @@ def stored_trial(storage: Storage, study_name: str, number: int) -> StoredTrial:
         val_fraction=config["val_fraction"],
         val_loss=val_losses(trial),
         early_stopping=config.get("early_stopping"),
+        lr_range=config.get("lr_range"),
     )
 
 
@@ -93,6 +95,8 @@ def retrain(spec: StudySpec, stored: StoredTrial) -> list[float]:
     data = make_splits(load_raw(spec.dataset), seed=stored.seed, val_fraction=stored.val_fraction, device="cpu")
     trial = optuna.trial.FixedTrial(stored.params, number=stored.seeded_as)
     stopping = EarlyStopping(**stored.early_stopping) if stored.early_stopping else None
-    objective = Objective(spec.objective, data, epochs=stored.epochs, seed=stored.seed, early_stopping=stopping)
+    objective = Objective(
+        spec.objective, data, epochs=stored.epochs, seed=stored.seed, early_stopping=stopping, lr_range=stored.lr_range
+    )
     objective(trial)
     return [epoch.val_loss for epoch in objective.last_history]

@@ -13,6 +13,7 @@ from pipeline.data.sources import METRIC_KEYS
 from pipeline.errors import Terminated, TrialFailed
 from pipeline.models import count_parameters
 from pipeline.objectives import ObjectiveModule
+from pipeline.objectives.training_space import lr_range
 from pipeline.pruners import explain_pruning
 from pipeline.run.checkpoints import Checkpoints, Resumed
 from pipeline.seeds import torch_seed as trial_torch_seed
@@ -43,7 +44,8 @@ class Objective:
     ``report_metric`` stores the validation metric per epoch before each pruning check, for a pruner that
     reads it (``pruners.MedianAccuracyPruner``); the trial's value stays the validation loss.
     ``early_stopping`` ends a trial whose validation loss stopped improving: COMPLETE, not pruned, with
-    ``stopped_early`` (the epoch, from 1) and the reason in ``end_reason``.
+    ``stopped_early`` (the epoch, from 1) and the reason in ``end_reason``. ``lr_range`` narrows the
+    learning rate's search range (training_space.lr_range).
     """
 
     def __init__(
@@ -58,6 +60,7 @@ class Objective:
         checkpoints: str = "auto",
         report_metric: bool = False,
         early_stopping: EarlyStopping | None = None,
+        lr_range: tuple[float, float] | None = None,
     ) -> None:
         self.module = module
         self.data = data
@@ -68,6 +71,7 @@ class Objective:
         self.checkpoints = checkpoints
         self.report_metric = report_metric
         self.early_stopping = early_stopping
+        self.lr_range = lr_range
         self.last_history: list[EpochResult] = []
 
     def __call__(self, trial: optuna.Trial) -> float:
@@ -92,7 +96,8 @@ class Objective:
             return reason
 
         try:
-            params = self.module.suggest(trial)  # inside: a Ctrl-C while sampling is recorded too
+            with lr_range(self.lr_range):
+                params = self.module.suggest(trial)  # inside: a Ctrl-C while sampling is recorded too
             torch_seed = trial_torch_seed(self.seed, trial.number)  # same (seed, k) in every arm → same init
             torch.manual_seed(torch_seed)
             start = time.perf_counter()

@@ -35,6 +35,7 @@ OVERRIDDEN = (
     "sampler_options",
     "val_fraction",
     "early_stopping",
+    "lr_range",
 )
 
 
