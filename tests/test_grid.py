@@ -101,3 +101,15 @@ def test_distinct_values_count_what_each_arm_tried(tmp_path):
     table = distinct_values(trials).set_index("param")
     assert table.loc["x"].to_dict() == {"grid": 3, "random": 4}  # handmade: x grows with the trial number
     assert table.loc["(finished trials)"].to_dict() == {"grid": 3, "random": 4}
+
+
+def test_with_a_grid_arm_each_pair_is_judged_at_its_own_budget_and_no_arm_is_called_short():
+    from handmade import analysis_of
+
+    arms = [(sampler, seed, results) for seed in (0, 1) for sampler, results in
+            (("random", [3.0, 2.0]), ("tpe", [2.5, 1.5]), ("grid", [4.0, 3.0, 2.0, 1.0]))]  # fmt: skip
+    result = analysis_of(arms)
+    at_full = result.tests[result.tests.fraction == 1.0].set_index("sampler").trial.to_dict()
+    assert at_full == {"grid": 4, "tpe": 2}  # tpe vs random after their 2 trials, grid vs random after its 4
+    assert not [note for note in result.notes if "trials finished" in note]  # random ran its budget, not 2 of 4
+    assert any(line.startswith("budgets differ: grid runs its whole grid, 4 points") for line in result.verdict)

@@ -10,7 +10,7 @@ from pipeline.analysis import anytime as anytime_curves
 from pipeline.analysis.importance import Importances, param_importances
 from pipeline.analysis.learning_curves import diagnoses, learning_curves
 from pipeline.analysis.regret import auc_summary, regret_auc
-from pipeline.analysis.stats import BASELINE, paired_tests, speedup
+from pipeline.analysis.stats import BASELINE, paired_tests, sampler_budgets, speedup
 from pipeline.analysis.summary import best_per_study, best_trials, distinct_values, pruning_table, sampler_table
 from pipeline.analysis.tables import Storage, StorageHandle, load_tables, opened, study_names
 from pipeline.analysis.verdict import Verdict, paired_differences, verdicts
@@ -96,11 +96,12 @@ def analyze(
     tables = load_tables(storage, names)
     trials = tables.trials
     budget = int(trials.budget.max()) if trials.budget.notna().any() else 0
+    budgets = sampler_budgets(trials)  # the grid arm's differs: each pair is judged at its larger budget
     curves = anytime_curves.best_so_far(trials)
     aligned = anytime_curves.align(curves, "trial")
     anytime = anytime_curves.anytime(curves)
     best = best_per_study(trials)
-    tests = paired_tests(aligned, budget=budget, baseline=baseline)
+    tests = paired_tests(aligned, budget=budgets, baseline=baseline)
     gains = speedup(curves, baseline=baseline)
     auc = regret_auc(aligned, budget=budget)
     learning = learning_curves(best, tables.epochs)
@@ -118,7 +119,7 @@ def analyze(
         best=best,
         table=sampler_table(best),
         tests=tests,
-        paired=paired_differences(aligned, baseline=baseline, budget=budget),
+        paired=paired_differences(aligned, baseline=baseline, budget=budgets),
         speedup=gains,
         best_trials=best_trials(trials),
         auc=auc,
@@ -130,7 +131,7 @@ def analyze(
         diagnoses=diagnoses(learning),
         handles=tables.handles,
         notes=coverage_notes(trials, best, budget=budget) + stats_notes(tests) + importances.notes,
-        verdicts=verdicts(trials, baseline=baseline, budget=budget, speedups=gains) if several else [],
+        verdicts=verdicts(trials, baseline=baseline, budget=budgets, speedups=gains) if several else [],
         caveats=budget_caveat(tables.studies) + time_budget_caveat(tables.studies, trials),
     )
 
@@ -170,15 +171,18 @@ def coverage_notes(trials: pd.DataFrame, best: pd.DataFrame, *, budget: int) -> 
     if trials.empty:
         return ["no trial has run yet: nothing to compare"]
     notes = []
+    own = trials.groupby(["sampler", "seed"]).budget.max()  # each study's own budget (the grid's is its size)
     for row in best.itertuples(index=False):
+        target = own.get((row.sampler, row.seed))
+        target = budget if target is None or pd.isna(target) else int(target)
         if pd.isna(row.best_value):
             failed = int(((trials.sampler == row.sampler) & (trials.seed == row.seed) & (trials.state == "FAIL")).sum())
             notes.append(
                 f"{row.sampler} seed {row.seed}: no complete trial ({row.pruned} pruned, {failed} failed); "
                 f"left out of the curves' statistics"
             )
-        if row.finished < budget:
-            notes.append(f"{row.sampler} seed {row.seed}: {row.finished} of {budget} trials finished")
+        if row.finished < target:
+            notes.append(f"{row.sampler} seed {row.seed}: {row.finished} of {target} trials finished")
     seeds = best.dropna(subset=["best_value"]).groupby("sampler").seed.nunique()
     notes += [
         f"{s}: one seed with results: no confidence interval, and no test can be significant"

@@ -7,6 +7,7 @@ the fair comparison is seed by seed (Wilcoxon signed-rank, win / tie / loss coun
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 
 import numpy as np
 import pandas as pd
@@ -59,13 +60,30 @@ def paired_counts(ours: pd.Series, theirs: pd.Series) -> tuple[int, int, int]:
     return int((difference < 0).sum()), int((difference == 0).sum()), int((difference > 0).sum())
 
 
+Budget = int | Mapping[str, int]  # one trial budget, or one per sampler (the grid arm runs its whole grid)
+
+
+def budget_for(budget: Budget, sampler: str, baseline: str) -> int:
+    """The budget a pair of arms is judged at: the larger of the two (the other's best stays as it ended)."""
+    if isinstance(budget, Mapping):
+        return max(int(budget.get(sampler, 0)), int(budget.get(baseline, 0)))
+    return int(budget)
+
+
+def sampler_budgets(trials: pd.DataFrame) -> dict[str, int]:
+    """Each sampler's trial budget (the largest stored on its studies)."""
+    known = trials.dropna(subset=["budget"])
+    return {sampler: int(b) for sampler, b in known.groupby("sampler").budget.max().items()}
+
+
 def paired_tests(
-    aligned_trials: pd.DataFrame, *, budget: int, baseline: str = BASELINE, fractions: tuple[float, ...] = FRACTIONS
+    aligned_trials: pd.DataFrame, *, budget: Budget, baseline: str = BASELINE, fractions: tuple[float, ...] = FRACTIONS
 ) -> pd.DataFrame:
     """Each sampler against ``baseline`` at fractions of the trial budget, on seeds where both have a result.
 
     ``aligned_trials`` is :func:`~pipeline.analysis.anytime.align` on the ``trial`` axis. At fraction f the
-    arms are compared after ``ceil(f × budget)`` finished trials. ``median_difference`` is the median of
+    arms are compared after ``ceil(f × budget)`` finished trials (with a budget per sampler, the pair's
+    :func:`budget_for`). ``median_difference`` is the median of
     (sampler − baseline) best values: negative means the sampler found lower losses. The Wilcoxon
     signed-rank test is two-sided and drops tied seeds; ``smallest_p`` is the lowest p its exact form can
     give with that many untied seeds (2 / 2^n), which tells whether a significant result was even possible.
@@ -75,10 +93,10 @@ def paired_tests(
     if baseline not in samplers:
         return pd.DataFrame(rows, columns=TEST_COLUMNS)
     for fraction in fractions:
-        trial = max(1, math.ceil(fraction * budget))
-        reached = aligned_trials[aligned_trials.index <= trial]
-        at = reached.iloc[-1] if len(reached) else pd.Series(np.nan, index=aligned_trials.columns)
         for sampler in (s for s in samplers if s != baseline):
+            trial = max(1, math.ceil(fraction * budget_for(budget, sampler, baseline)))
+            reached = aligned_trials[aligned_trials.index <= trial]
+            at = reached.iloc[-1] if len(reached) else pd.Series(np.nan, index=aligned_trials.columns)
             pairs = pd.DataFrame({"ours": at[sampler], "theirs": at[baseline]}).dropna()
             rows.append(
                 {
@@ -121,10 +139,10 @@ def compare_pairs(ours: pd.Series, theirs: pd.Series) -> dict:
     return result
 
 
-def paired_table(aligned_trials: pd.DataFrame, *, sampler: str, baseline: str, budget: int) -> pd.DataFrame:
+def paired_table(aligned_trials: pd.DataFrame, *, sampler: str, baseline: str, budget: Budget) -> pd.DataFrame:
     """Per seed where both arms have a complete trial: each arm's best after ``budget`` finished trials and
     their difference (sampler − baseline; negative: the sampler found a lower loss). The verdict's data."""
-    reached = aligned_trials[aligned_trials.index <= max(1, budget)]
+    reached = aligned_trials[aligned_trials.index <= max(1, budget_for(budget, sampler, baseline))]
     if reached.empty or sampler not in aligned_trials.columns.get_level_values("sampler"):
         return pd.DataFrame(columns=["seed", sampler, baseline, "difference"])
     at = reached.iloc[-1]

@@ -20,7 +20,7 @@ import pandas as pd
 from scipy import stats
 
 from pipeline.analysis.anytime import align, best_so_far
-from pipeline.analysis.stats import compare_pairs, count, paired_table, speedup
+from pipeline.analysis.stats import Budget, budget_for, compare_pairs, count, paired_table, speedup
 from pipeline.trial_states import FINISHED_NAMES
 
 ALPHA = 0.05
@@ -59,7 +59,7 @@ class Verdict:
 
 
 def verdicts(
-    trials: pd.DataFrame, *, baseline: str, budget: int, speedups: pd.DataFrame | None = None
+    trials: pd.DataFrame, *, baseline: str, budget: Budget, speedups: pd.DataFrame | None = None
 ) -> list[Verdict]:
     """A :class:`Verdict` per sampler other than ``baseline``, from :func:`~pipeline.analysis.tables.load_trials`.
 
@@ -78,7 +78,7 @@ def verdicts(
     ]
 
 
-def paired_differences(aligned_trials: pd.DataFrame, *, baseline: str, budget: int) -> pd.DataFrame:
+def paired_differences(aligned_trials: pd.DataFrame, *, baseline: str, budget: Budget) -> pd.DataFrame:
     """Every sampler's per-seed pairs at full budget, stacked: the table each verdict is computed from.
 
     Columns: sampler, baseline, seed, best (the sampler's final best on that seed), baseline_best and
@@ -98,8 +98,9 @@ def paired_differences(aligned_trials: pd.DataFrame, *, baseline: str, budget: i
 
 
 def one_verdict(
-    trials: pd.DataFrame, aligned: pd.DataFrame, speedups: pd.DataFrame, *, sampler: str, baseline: str, budget: int
+    trials: pd.DataFrame, aligned: pd.DataFrame, speedups: pd.DataFrame, *, sampler: str, baseline: str, budget: Budget
 ) -> Verdict:
+    budget = budget_for(budget, sampler, baseline)
     pairs = paired_table(aligned, sampler=sampler, baseline=baseline, budget=budget)
     result = compare_pairs(pairs[sampler], pairs[baseline])
     differences = pairs.difference.to_numpy(float)

@@ -17,7 +17,7 @@ import pandas as pd
 from optuna_dashboard import get_note, save_note
 
 from pipeline import analysis
-from pipeline.analysis.stats import BASELINE
+from pipeline.analysis.stats import BASELINE, sampler_budgets
 from pipeline.data.sources import LOSS_NAMES, METRIC_NAMES
 from pipeline.storage import Storage
 from pipeline.trial_states import FINISHED_NAMES
@@ -58,8 +58,7 @@ def _write(
     done = finished_budget(attrs, trials)
     best = analysis.best_per_study(trials) if done else None
     if done and verdicts is None:
-        budget = int(trials.budget.max()) if trials.budget.notna().any() else 0
-        verdicts = analysis.verdicts(trials, baseline=BASELINE, budget=budget)
+        verdicts = analysis.verdicts(trials, baseline=BASELINE, budget=sampler_budgets(trials))
     report = storage.report_path(script)  # what the report command writes
     changed = 0
     for name, study in handles.items():

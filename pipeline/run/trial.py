@@ -127,13 +127,9 @@ class Objective:
                             metrics=[r.val_metric for r in history],
                         )
                     )
-                last = len(history) == self.epochs  # it ends here anyway: not early
-                if (
-                    self.early_stopping
-                    and not last
-                    and (stopped := self.early_stopping.check([r.val_loss for r in history]))
-                ):
-                    break
+                if self.early_stopping and len(history) < self.epochs:  # after the last epoch it ends anyway
+                    if stopped := self.early_stopping.check([r.val_loss for r in history]):
+                        break
                 start = time.perf_counter()
         except optuna.TrialPruned as exc:
             end(str(exc))
