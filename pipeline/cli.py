@@ -298,6 +298,13 @@ def build_parser(study: StudySpec | None = None) -> Parser:
             metavar="N",
             help="worker processes sharing the studies (default: 1, reproducible); see README 'Long runs'",
         )
+        if sub is compare:
+            sub.add_argument(
+                "--create-only",
+                action="store_true",
+                help="check everything and create the studies, then print the 'tune worker' command that runs "
+                "them from any host (README 'Scaling out')",
+            )
         sub.add_argument(
             "--no-progress",
             dest="progress",
@@ -306,6 +313,26 @@ def build_parser(study: StudySpec | None = None) -> Parser:
             help="no progress bar (it is shown on terminals only anyway)",
         )
         sub.add_argument("-v", "--verbose", action="store_true", help="show Optuna's log line for every trial")
+
+    worker = commands.add_parser(
+        "worker",
+        help="run trials of an existing comparison until every budget is met (any host, any number at once)",
+        description="Join the comparison that 'tune compare ... --create-only' made in --storage: take trials of "
+        "every unfinished study (all samplers, all seeds) until each has its budget, then exit 0. Start as many "
+        "as you like, on as many hosts as reach the database (PostgreSQL for several hosts): each trial records "
+        "its worker (host, pid), and a dead worker's trials are failed and retried. The settings come from the "
+        "studies; only the study script itself must be the same on every host.",
+    )
+    if study is None:
+        worker.add_argument("study", metavar="STUDY", help="the study script (name or path) the comparison ran")
+    worker.add_argument("--storage", metavar="URL|PATH", required=True, help="the comparison's storage URL")
+    worker.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps")
+    worker.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/")
+    worker.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
+    worker.add_argument("--checkpoints", choices=CHECKPOINTS, default="auto", help="as for compare (default: auto)")
+    worker.add_argument(
+        "--no-progress", dest="progress", action="store_false", default=None, help="no progress bar or lines"
+    )
 
     dashboard = commands.add_parser(
         "dashboard",
@@ -468,6 +495,8 @@ def dispatch(args: argparse.Namespace, study: StudySpec | None) -> None:
         retrain_command(args, study)
     elif args.command == "lr-find":
         lr_find_command(args, study)
+    elif args.command == "worker":
+        worker_command(args, study)
     else:
         spec = apply_overrides(study or load_study_spec(args.study), args)
         run_command(spec, args, study_ref=_study_ref(args, study))
@@ -607,6 +636,53 @@ def retrain_command(args: argparse.Namespace, study: StudySpec | None) -> None:
         print("(the test split is read once per trial; pass --force to retrain and test again)")
 
 
+def worker_command(args: argparse.Namespace, study: StudySpec | None) -> None:
+    import socket
+
+    import optuna
+
+    from pipeline.console import Progress
+    from pipeline.dashboard import trial_views, write_notes
+    from pipeline.data import load_raw
+    from pipeline.device import resolve_device
+    from pipeline.run.driver import RunOptions, run_worker
+    from pipeline.run.work import stored_comparison
+    from pipeline.storage import resolve_storage
+    from pipeline.trial_states import FINISHED
+
+    optuna.logging.set_verbosity(optuna.logging.ERROR)
+    storage = resolve_storage(args.storage, (study or load_study_spec(args.study)).name, access="existing")
+    spec, arms = stored_comparison(storage, study or load_study_spec(args.study))
+    options = RunOptions(
+        storage=storage,
+        device=resolve_device(args.device),
+        data_dir=args.data_dir,
+        download=args.download,
+        trial_views=trial_views,
+        checkpoints=args.checkpoints,
+    )
+    raw = load_raw(spec.dataset, options.data_dir, download=options.download)
+    me = f"{socket.gethostname()}:{os.getpid()}"
+    print(f"worker {me}: {len(arms)} studies of {spec.name} in {storage.display}", flush=True)
+    progress = Progress(spec.name, bar=args.progress)
+    ran = 0
+
+    def counted(event) -> None:
+        nonlocal ran
+        ran += 1
+        progress.trial(event)
+
+    studies = {arm.study_name: optuna.load_study(study_name=arm.study_name, storage=storage.open()) for arm in arms}
+    finished = {name: len(study.get_trials(deepcopy=False, states=FINISHED)) for name, study in studies.items()}
+    progress.start(sum(max(0, spec.budget(arm.sampler) - finished[arm.study_name]) for arm in arms))
+    try:
+        run_worker(spec, arms, options, raw=raw, worker_index=0, workers=1, on_trial=counted)
+    finally:
+        progress.close()
+    write_notes(storage, spec.name)  # the last worker to finish leaves each study's note with its verdict
+    print(f"worker {me}: every study has its budget; {ran} trials ran here", flush=True)
+
+
 def lr_find_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     from pipeline.device import resolve_device
     from pipeline.lr_find import lr_find, write_figure
@@ -717,6 +793,18 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
         )
         progress.start(remaining)
 
+    if getattr(args, "create_only", False):
+        from pipeline.run.driver import prepare
+
+        _, remaining = prepare(spec, arms, options)
+        script = study_ref or spec.name
+        print(
+            f"{spec.name}: {len(arms)} studies ready in {options.storage.display}, {sum(remaining.values())} trials "
+            f"to run. Start workers on any host that reaches the database (the same study script there):\n"
+            f"  tune worker {script} --storage {options.storage.display}"
+            + ("   # with your password where *** is" if "***" in options.storage.display else "")
+        )
+        return
     notes: list[str] = []
     try:
         if args.workers == 1:

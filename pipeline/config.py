@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import hashlib
 import json
 from collections.abc import Callable
@@ -15,6 +16,19 @@ from pipeline.errors import UsageError, choices_error
 from pipeline.objectives import grid_of, grid_size
 from pipeline.pruners import pruner_settings
 from pipeline.samplers import SAMPLERS, STREAMS, check_sampler_options, require, sampler_settings
+
+OVERRIDDEN = (
+    "trials",
+    "epochs",
+    "seeds",
+    "samplers",
+    "pruner",
+    "pruner_settings",
+    "sampler_options",
+    "val_fraction",
+    "early_stopping",
+    "lr_range",
+)
 
 
 @dataclass(frozen=True)
@@ -94,6 +108,11 @@ class StudySpec:
     def arms(self) -> list[Arm]:
         """Every (seed, sampler) pair, seed-major so an interrupted comparison stays paired."""
         return [self.arm(sampler, seed) for seed in range(self.seeds) for sampler in self.samplers]
+
+    def overrides(self) -> dict[str, Any]:
+        """The fields a command line can change (``OVERRIDDEN``), as JSON values: with the study script they
+        rebuild this spec anywhere — in a worker process (run/work.py), or on another host (``tune worker``)."""
+        return json.loads(json.dumps({key: getattr(self, key) for key in OVERRIDDEN}))
 
     def budget(self, sampler: str) -> int:
         """Finished trials the study of ``sampler`` runs: ``trials``, or for the grid every point of its grid."""
@@ -192,3 +211,12 @@ class Arm:
             for key in sorted(set(ours) | set(stored))
             if stored.get(key) != ours.get(key)
         ]
+
+
+def with_overrides(spec: StudySpec, overrides: dict[str, Any]) -> StudySpec:
+    """``spec`` with :meth:`StudySpec.overrides` applied (JSON lists back to the tuples the fields hold)."""
+    fixed = dict(overrides)
+    for key in ("samplers", "lr_range"):
+        if fixed.get(key) is not None:
+            fixed[key] = tuple(fixed[key])
+    return dataclasses.replace(spec, **fixed)

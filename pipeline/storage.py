@@ -376,6 +376,7 @@ def _open(url: str, *, heartbeat: bool = False, access: str = "write") -> optuna
     sqlite = url.startswith("sqlite")
     kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if sqlite else {}
     shown = url
+    url = _with_installed_driver(url)
     if sqlite and access == "read":
         path = sqlite_path(url).resolve()
         immutable = "" if os.access(path.parent, os.W_OK) else "&immutable=1"
@@ -400,10 +401,7 @@ def _open(url: str, *, heartbeat: bool = False, access: str = "write") -> optuna
             storage.engine.dispose()  # reconnect, so every pooled connection gets the pragmas
         return storage
     except ImportError:
-        driver = {"postgresql": "psycopg2-binary", "mysql": "PyMySQL"}.get(
-            url.split(":", 1)[0].split("+")[0], "its driver"
-        )
-        raise UsageError(f"storage {redact(shown)} needs a database driver: .venv/bin/pip install {driver}") from None
+        raise UsageError(f"storage {redact(shown)} needs a database driver: {_driver_advice(url)}") from None
     except sqlalchemy.exc.DatabaseError as exc:
         fault = fault_message(exc, shown)
         if fault is not None:
@@ -411,6 +409,27 @@ def _open(url: str, *, heartbeat: bool = False, access: str = "write") -> optuna
         reason = str(exc.orig).strip().splitlines()[0] if getattr(exc, "orig", None) else type(exc).__name__
         hint = "is it a damaged or foreign database?" if sqlite else "is the server up and the URL right?"
         raise UsageError(f"cannot open storage {redact(shown)}: {_without_password(reason, shown)} ({hint})") from None
+
+
+def _with_installed_driver(url: str) -> str:
+    """``postgresql://`` means SQLAlchemy's default driver, psycopg2; with only psycopg (3, what the
+    ``postgres`` extra installs) at hand, use that instead of failing."""
+    import importlib.util
+
+    if url.startswith("postgresql://") and importlib.util.find_spec("psycopg2") is None:
+        if importlib.util.find_spec("psycopg") is not None:
+            return "postgresql+psycopg://" + url[len("postgresql://") :]
+    return url
+
+
+def _driver_advice(url: str) -> str:
+    scheme = url.split("://", 1)[0]
+    if scheme in ("postgresql", "postgresql+psycopg"):
+        return "install the postgres extra: .venv/bin/pip install -e '.[postgres]' (psycopg)"
+    if scheme.startswith("mysql"):
+        return "install PyMySQL: .venv/bin/pip install PyMySQL, and use mysql+pymysql://"
+    driver = scheme.split("+", 1)[1] if "+" in scheme else "the default one"
+    return f"its driver ({driver}) is not installed: pip install it, or use a driver that is"
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

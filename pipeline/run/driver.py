@@ -292,6 +292,7 @@ def create_study(storage: optuna.storages.BaseStorage, arm: Arm, spec: StudySpec
             "config": arm.to_dict(),
             "config_hash": arm.config_hash,
             "versions": versions(),
+            "overrides": spec.overrides(),  # with the study script, what 'tune worker' rebuilds the spec from
             "trials": spec.budget(arm.sampler),  # the budget of finished trials; may grow later. Written last.
         }
         for key, value in attrs.items():

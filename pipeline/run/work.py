@@ -20,23 +20,10 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from pipeline.config import Arm, StudySpec
+from pipeline.config import Arm, StudySpec, with_overrides
 from pipeline.errors import UsageError
 from pipeline.exits import run_or_exit
 from pipeline.storage import Storage
-
-OVERRIDDEN = (
-    "trials",
-    "epochs",
-    "seeds",
-    "samplers",
-    "pruner",
-    "pruner_settings",
-    "sampler_options",
-    "val_fraction",
-    "early_stopping",
-    "lr_range",
-)
 
 
 @dataclass(frozen=True)
@@ -60,9 +47,7 @@ class Work:
 
     @classmethod
     def describe(cls, study: str, spec: StudySpec, arms: list[Arm], **fields) -> Work:
-        overrides = {key: getattr(spec, key) for key in OVERRIDDEN}
-        overrides["samplers"] = list(spec.samplers)
-        return cls(study=study, overrides=overrides, arms=[a.study_name for a in arms], **fields)
+        return cls(study=study, overrides=spec.overrides(), arms=[a.study_name for a in arms], **fields)
 
     def to_json(self) -> str:
         return json.dumps(dataclasses.asdict(self))
@@ -79,8 +64,7 @@ def rebuild(work: Work) -> tuple[StudySpec, list[Arm]]:
     """The spec and arms the work names, from its study script and overrides."""
     from pipeline.study_scripts import load_study_spec
 
-    overrides = {**work.overrides, "samplers": tuple(work.overrides["samplers"])}
-    spec = dataclasses.replace(load_study_spec(work.study), **overrides)
+    spec = with_overrides(load_study_spec(work.study), work.overrides)
     arms = [arm for arm in spec.arms() if arm.study_name in set(work.arms)]
     unknown = sorted(set(work.arms) - {arm.study_name for arm in arms})
     if unknown:
@@ -100,6 +84,34 @@ def check_stored(storage: Storage, arms: list[Arm]) -> None:
     if missing:
         raise UsageError(f"study {missing[0]!r} does not exist in {storage.display}: create the comparison first")
     refuse_changed_configs(opened, arms, storage)
+
+
+def stored_comparison(storage: Storage, spec: StudySpec) -> tuple[StudySpec, list[Arm]]:
+    """The comparison of ``spec``'s study script in ``storage``, as ``tune compare`` made it: the spec rebuilt
+    from the settings stored on its studies (``overrides``), and the arms that exist there."""
+    import optuna
+
+    summaries = [
+        s
+        for s in optuna.get_all_study_summaries(storage.open(), include_best_trial=False)
+        if s.user_attrs.get("study") == spec.name
+    ]
+    if not summaries:
+        raise UsageError(
+            f"no comparison of {spec.name} in {storage.display}: create it first, e.g. "
+            f"tune compare {spec.name} --storage URL --create-only"
+        )
+    stored = [s.user_attrs.get("overrides") for s in summaries]
+    if any(overrides is None for overrides in stored):
+        raise UsageError(
+            f"the studies of {spec.name} in {storage.display} were made before workers could join them (no stored "
+            "settings): rerun 'tune compare' with their settings and --create-only once, then start the workers"
+        )
+    spec = with_overrides(spec, max(stored, key=lambda overrides: overrides["trials"]))
+    names = {s.study_name for s in summaries}
+    arms = [arm for arm in spec.arms() if arm.study_name in names]
+    check_stored(storage, arms)
+    return spec, arms
 
 
 def run_work(work: Work) -> None:
