@@ -129,7 +129,7 @@ BAD_INPUT = [
     (
         "unknown pruner",
         ["compare", "digits_mlp", "--pruner", "medain"],
-        r"unknown pruner 'medain' \(choose from: median, none",
+        r"unknown pruner 'medain' \(choose from: median, median-accuracy, none",
     ),
     (
         "bad pruner setting",
@@ -210,9 +210,9 @@ BAD_STORAGE = [
     ("truncated SQLite file", "{tmp}/half.db", r"half.db: it is a damaged SQLite database"),
     ("not a journal file", "{tmp}/notes.log", r"notes.log is not an Optuna journal file"),
     (
-        "password in a storage URL",
-        "postgresql://me:s3cret@127.0.0.1:1/optuna",
-        r"postgresql://me:\*\*\*@127.0.0.1:1/optuna",
+        "password in a storage URL, driver missing",
+        "postgresql+pg8000://me:s3cret@127.0.0.1:1/optuna",
+        r"postgresql\+pg8000://me:\*\*\*@127.0.0.1:1/optuna needs a database driver: its driver \(pg8000\) is not",
     ),
 ]
 
