@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 INSTALLED := $(VENV)/.installed
 FASHION_MNIST := /usr/share/datasets/fashion-mnist
 
-.PHONY: install demo dashboard lint test test-fast bench chromium fashion-data clean
+.PHONY: install demo dashboard lint test test-fast bench chromium postgres fashion-data clean
 
 install: $(INSTALLED)
 
@@ -29,7 +29,7 @@ lint: install
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-test: install chromium lint
+test: install chromium postgres lint
 	$(BIN)/python -m pytest
 
 test-fast: install
@@ -48,6 +48,10 @@ bench: install
 # The browser test drives Debian's chromium through playwright (never `playwright install`: it downloads).
 chromium:
 	@test -x /usr/bin/chromium || { apt-get update && apt-get install -y chromium; }
+
+# The PostgreSQL tests start a throwaway server from Debian's postgresql (initdb + pg_ctl, on 127.0.0.1).
+postgres:
+	@ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || { apt-get update && apt-get install -y postgresql; }
 
 # Full Fashion-MNIST from Debian's package (the studies fashion_mnist_* read it from there).
 fashion-data:

@@ -28,7 +28,7 @@ from pipeline.choices import (
     MAX_SEEDS,
     SAMPLERS,
 )
-from pipeline.errors import UsageError
+from pipeline.errors import StorageFault, UsageError
 from pipeline.exits import EXIT_USAGE, run_or_exit
 from pipeline.study_scripts import everywhere, load_study_spec
 
@@ -330,6 +330,12 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     worker.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/")
     worker.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
     worker.add_argument("--checkpoints", choices=CHECKPOINTS, default="auto", help="as for compare (default: auto)")
+    worker.add_argument(
+        "--threads",
+        type=positive_int,
+        metavar="N",
+        help="torch threads (default: torch's, every core): with several workers on one host, cores / workers",
+    )
     worker.add_argument(
         "--no-progress", dest="progress", action="store_false", default=None, help="no progress bar or lines"
     )
@@ -651,6 +657,10 @@ def worker_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     from pipeline.trial_states import FINISHED
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
+    if args.threads is not None:
+        import torch
+
+        torch.set_num_threads(args.threads)
     storage = resolve_storage(args.storage, (study or load_study_spec(args.study)).name, access="existing")
     spec, arms = stored_comparison(storage, study or load_study_spec(args.study))
     options = RunOptions(
@@ -676,11 +686,47 @@ def worker_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     finished = {name: len(study.get_trials(deepcopy=False, states=FINISHED)) for name, study in studies.items()}
     progress.start(sum(max(0, spec.budget(arm.sampler) - finished[arm.study_name]) for arm in arms))
     try:
-        run_worker(spec, arms, options, raw=raw, worker_index=0, workers=1, on_trial=counted)
+        _outlasting_outages(
+            lambda: run_worker(spec, arms, options, raw=raw, worker_index=0, workers=1, on_trial=counted), me
+        )
     finally:
         progress.close()
     write_notes(storage, spec.name)  # the last worker to finish leaves each study's note with its verdict
     print(f"worker {me}: every study has its budget; {ran} trials ran here", flush=True)
+
+
+def _outlasting_outages(work, me: str) -> None:
+    """Run ``work``; when the database goes away, say so once and retry with backoff (1, 2, 4 … 15 s) for up to
+    ``TUNE_DB_RETRY_S`` seconds (default 120) in a row, then give up with the fault's one line (exit 1).
+    Finished trials are in the database already; the trial that was running is retried (run/recovery.py)."""
+    import time
+
+    from pipeline.storage import connection_lost
+
+    patience = float(os.environ.get("TUNE_DB_RETRY_S", 120))
+    lost_at, wait = None, 1.0
+    while True:
+        started = time.monotonic()
+        try:
+            return work()
+        except Exception as exc:  # noqa: BLE001 (only a lost connection is retried; anything else re-raised)
+            fault = connection_lost(exc)
+            if fault is None:
+                raise
+            now = time.monotonic()
+            if lost_at is not None and now - started > wait + 5:  # it was back and ran a while: a new outage
+                lost_at, wait = None, 1.0
+            if lost_at is None:
+                lost_at = now
+                print(
+                    f"worker {me}: {fault.split(';')[0]}; retrying for up to {patience:g} s",
+                    file=sys.stderr,
+                    flush=True,
+                )
+            if now - lost_at >= patience:
+                raise StorageFault(f"{fault} (gave up after retrying for {patience:g} s)") from None
+            time.sleep(min(wait, max(0.0, lost_at + patience - now)))
+            wait = min(2 * wait, 15.0)
 
 
 def lr_find_command(args: argparse.Namespace, study: StudySpec | None) -> None:

@@ -374,7 +374,8 @@ def _open(url: str, *, heartbeat: bool = False, access: str = "write") -> optuna
         backend = optuna.storages.journal.JournalFileBackend(str(journal_path(url)))
         return optuna.storages.JournalStorage(backend)
     sqlite = url.startswith("sqlite")
-    kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if sqlite else {}
+    # A server may restart under us: test each pooled connection before use (a closed one is replaced).
+    kwargs = {"connect_args": {"timeout": SQLITE_BUSY_TIMEOUT_S}} if sqlite else {"pool_pre_ping": True}
     shown = url
     url = _with_installed_driver(url)
     if sqlite and access == "read":
@@ -483,7 +484,18 @@ FAULTS = (
     ("could not connect", "cannot be reached", "start the server or fix the URL, then rerun the same command"),
     ("server closed the connection", "lost its connection to the server", "check the server, then rerun"),
     ("can't connect", "cannot be reached", "start the server or fix the URL, then rerun the same command"),
+    ("terminating connection", "lost its connection to the server", "check the server, then rerun"),
+    ("the database system is", "is not accepting connections", "wait for the server, then rerun"),
+    ("connection is closed", "lost its connection to the server", "check the server, then rerun"),
 )
+# The faults above that a server coming back can cure: a worker waits them out (tune worker).
+CONNECTION_LOST = ("cannot be reached", "lost its connection to the server", "is not accepting connections")
+
+
+def connection_lost(exc: BaseException) -> str | None:
+    """The one-line fault when ``exc`` means the database server went away (or is not back yet), else None."""
+    message = str(exc) if isinstance(exc, StorageFault) else fault_message(exc)  # a fault we already worded
+    return message if message is not None and any(what in message for what in CONNECTION_LOST) else None
 
 
 def fault_message(exc: BaseException, url: str | None = None) -> str | None:

@@ -1,7 +1,7 @@
 import subprocess
 import sys
 
-from pipeline.run.gate import Gate, gate_for
+from pipeline.run.gate import DatabaseGate, Gate, gate_for
 from pipeline.storage import Storage
 
 TRY_LOCK = "import fcntl, sys; f = open(sys.argv[1], 'a'); fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)"
@@ -30,5 +30,6 @@ def test_the_gate_is_released_when_its_block_raises(tmp_path):
 
 def test_the_gate_sits_beside_the_storage_file_but_not_on_the_journals_lock(tmp_path):
     assert gate_for(Storage(f"journal:///{tmp_path}/s.log")).path == tmp_path / "s.log.gate"
-    server = gate_for(Storage("postgresql://db/optuna")).path
+    server = gate_for(Storage("mysql://db/optuna")).path  # MySQL: a file lock per machine
     assert server.name.startswith("tune-") and server.suffix == ".lock"
+    assert isinstance(gate_for(Storage("postgresql://db/optuna")), DatabaseGate)  # across hosts, in the database

@@ -68,3 +68,13 @@ def test_a_dead_worker_not_yet_reaped_by_its_parent_counts_as_gone():
         assert worker_is_gone(worker) is True
     finally:
         zombie.wait()
+
+
+def test_the_claiming_workers_own_running_trial_is_lost_it_runs_one_at_a_time(tmp_path):
+    """A worker that lost the storage while its trial ran finds that trial RUNNING when it claims the next."""
+    study = optuna.create_study(storage=open_storage(f"sqlite:///{tmp_path / 'r.db'}"))
+    me = WorkerId.this_process(0, 1)
+    lost = running_trial(study, me.to_attr(), 0.4)
+    assert recover_stale_trials(study) == []  # anyone else sees a live worker
+    assert recover_stale_trials(study, claiming=me) == [lost.number]
+    assert "lost the storage while it ran" in study.get_trials()[lost.number].user_attrs["end_reason"]

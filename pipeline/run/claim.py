@@ -29,7 +29,7 @@ def claim_trial(study: optuna.Study, gate: Gate, *, budget: int, worker: WorkerI
     trial = None
     try:
         with signals_deferred(), gate:
-            recover_stale_trials(study)
+            recover_stale_trials(study, claiming=worker)
             if len(study.get_trials(deepcopy=False, states=CLAIMED)) >= budget:
                 return None
             with warnings.catch_warnings():  # "heartbeat is supposed to be used with optimize": we beat (outcome.py)

@@ -8,6 +8,8 @@ the budget):
   was created by a worker that died in between: stale.
 - A RUNNING trial whose worker ran on this host is stale when that PID is gone, or now belongs to a
   process that started later (a reused PID).
+- A RUNNING trial of the worker that is claiming its next trial is stale too: a worker runs one trial at a
+  time, so that trial's end was lost (the storage went away while it ran).
 - Trials of workers on other hosts are judged by Optuna's heartbeat on RDB storages (SQLite, PostgreSQL):
   no heartbeat for ``grace_period`` seconds means stale. The journal file has no heartbeat, so a trial of
   a dead worker on another host stays RUNNING there until someone resumes on that host.
@@ -23,6 +25,7 @@ from __future__ import annotations
 
 import os
 import socket
+import threading
 import warnings
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -85,8 +88,9 @@ def worker_is_gone(worker: dict) -> bool | None:
     return worker.get("started") is not None and int(fields[19]) != worker["started"]
 
 
-def recover_stale_trials(study: optuna.Study) -> list[int]:
-    """Fail and re-queue the RUNNING trials whose worker is gone. Call it holding the gate. Returns their numbers."""
+def recover_stale_trials(study: optuna.Study, *, claiming: WorkerId | None = None) -> list[int]:
+    """Fail and re-queue the RUNNING trials whose worker is gone. Call it holding the gate; ``claiming``: the
+    worker about to claim its next trial, whose own RUNNING trials are lost. Returns their numbers."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat API
         if _has_heartbeat(study):
@@ -99,6 +103,10 @@ def recover_stale_trials(study: optuna.Study) -> list[int]:
             reason = "its worker stopped before recording itself"
         elif worker_is_gone(worker):
             reason = f"its worker (pid {worker['pid']} on {worker['host']}) died"
+        elif claiming is not None and _same_process(worker, claiming):
+            # Ours, yet a worker runs one trial at a time and is between trials while it claims the next:
+            # the storage went away while it ran (its end could not be written) and came back.
+            reason = f"its worker (pid {claiming.pid} on {claiming.host}) lost the storage while it ran"
         else:
             continue
         try:
@@ -111,15 +119,53 @@ def recover_stale_trials(study: optuna.Study) -> list[int]:
     return recovered
 
 
+def _same_process(worker: dict, other: WorkerId) -> bool:
+    return (worker.get("host"), worker.get("pid"), worker.get("started")) == (other.host, other.pid, other.started)
+
+
 def _has_heartbeat(study: optuna.Study) -> bool:
+    return _has_heartbeat_storage(study._storage)
+
+
+def _has_heartbeat_storage(storage: optuna.storages.BaseStorage) -> bool:
     from optuna.storages._heartbeat import is_heartbeat_enabled
 
-    return is_heartbeat_enabled(study._storage)
+    return is_heartbeat_enabled(storage)
 
 
-def heartbeat(study: optuna.Study, trial: optuna.Trial):
+def heartbeat(study: optuna.Study, trial: optuna.Trial) -> Heartbeat:
     """A context manager writing the running trial's heartbeat while it trains, on storages that have one
-    (what ``study.optimize`` does around each trial; Optuna keeps this helper private)."""
-    from optuna.storages._heartbeat import get_heartbeat_thread
+    (what ``study.optimize`` does around each trial)."""
+    return Heartbeat(study._storage, trial._trial_id)
 
-    return get_heartbeat_thread(trial._trial_id, study._storage)
+
+class Heartbeat:
+    """Optuna's heartbeat thread, minus its one weakness: when a beat fails (the database went away) Optuna's
+    thread dies with a traceback on stderr and never beats again. This one skips the beat and tries again at
+    the next interval; the trial's own next write meets the fault and reports it (one line)."""
+
+    def __init__(self, storage: optuna.storages.BaseStorage, trial_id: int) -> None:
+        self.storage, self.trial_id = storage, trial_id
+        self._stop = threading.Event()
+        self._thread: threading.Thread | None = None
+
+    def __enter__(self) -> Heartbeat:
+        if _has_heartbeat_storage(self.storage):
+            self._thread = threading.Thread(target=self._beat, name=f"heartbeat of trial {self.trial_id}", daemon=True)
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._stop.set()
+        if self._thread is not None:
+            self._thread.join()
+
+    def _beat(self) -> None:
+        interval = self.storage.get_heartbeat_interval()
+        while True:
+            try:
+                self.storage.record_heartbeat(self.trial_id)
+            except Exception:  # noqa: BLE001 (the database is away: the next beat tries again)
+                pass
+            if self._stop.wait(timeout=interval):
+                return

@@ -1,0 +1,230 @@
+"""PostgreSQL as users run it across hosts: a throwaway server from Debian's postgresql (initdb + pg_ctl as the
+``postgres`` user, on 127.0.0.1 and a free port, stopped by its PID), and workers as separate processes in
+separate folders that share nothing but the database."""
+
+from __future__ import annotations
+
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import optuna
+import pytest
+
+from tests.conftest import REPO
+
+pytestmark = pytest.mark.slow
+PASSWORD = "s3cret"
+
+
+def pg_bin(name: str) -> str:
+    found = sorted(glob.glob(f"/usr/lib/postgresql/*/bin/{name}"))
+    if not found:
+        pytest.fail("PostgreSQL is missing: 'make test' installs Debian's postgresql package")
+    return found[-1]
+
+
+class Server:
+    """One throwaway PostgreSQL cluster in a temp folder, password login over TCP on 127.0.0.1 only."""
+
+    def __init__(self) -> None:
+        self.root = Path(tempfile.mkdtemp(prefix="tune-pg-"))  # not under pytest's 0700 folders: postgres reads it
+        with socket.socket() as s:
+            s.bind(("127.0.0.1", 0))
+            self.port = s.getsockname()[1]
+        self.as_postgres = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
+        if self.as_postgres:
+            os.chown(self.root, pwd.getpwnam("postgres").pw_uid, -1)
+        secret = self.root / "pw"
+        secret.write_text(PASSWORD)
+        os.chmod(secret, 0o644)
+        self._run(pg_bin("initdb"), "-D", self.data, "-U", "postgres", f"--pwfile={secret}", "--auth=scram-sha-256",
+                  "--no-sync", "-E", "UTF8")  # fmt: skip
+        self.start()
+
+    @property
+    def data(self) -> str:
+        return str(self.root / "data")
+
+    def _run(self, *args) -> None:
+        subprocess.run([*self.as_postgres, *args], check=True, capture_output=True, timeout=120)
+
+    def start(self) -> None:
+        options = f"-c listen_addresses=127.0.0.1 -p {self.port} -k {self.root} -c fsync=off"
+        self._run(pg_bin("pg_ctl"), "-D", self.data, "-o", options, "-l", str(self.root / "log"), "-w", "start")
+        self.pid = int(Path(self.data, "postmaster.pid").read_text().split()[0])
+
+    def stop(self) -> None:
+        """Fast shutdown by PID (SIGINT: connections are cut, running transactions rolled back)."""
+        os.kill(self.pid, signal.SIGINT)
+        deadline = time.monotonic() + 30
+        while Path(f"/proc/{self.pid}").exists() and time.monotonic() < deadline:
+            time.sleep(0.1)
+
+    def url(self, database: str, password: str = PASSWORD) -> str:
+        return f"postgresql://postgres:{password}@127.0.0.1:{self.port}/{database}"
+
+    def create_database(self, name: str) -> str:
+        env = {**os.environ, "PGPASSWORD": PASSWORD}
+        psql = ["psql", "-h", "127.0.0.1", "-p", str(self.port), "-U", "postgres", "-qc", f"create database {name}"]
+        subprocess.run(psql, check=True, capture_output=True, env=env, timeout=60)
+        return self.url(name)
+
+
+@pytest.fixture(scope="module")
+def server():
+    running = Server()
+    try:
+        yield running
+    finally:
+        running.stop()
+        shutil.rmtree(running.root, ignore_errors=True)
+
+
+@pytest.fixture
+def database(server, request) -> str:
+    return server.create_database("t_" + request.node.name.split("[")[0][-40:].lower())
+
+
+def tune(*args, cwd: Path, **popen):
+    cwd.mkdir(parents=True, exist_ok=True)
+    command = [sys.executable, "-m", "pipeline", *args]
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TUNE_PROGRESS_EVERY_S": "3600"}
+    if popen:
+        return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
+
+
+def start_worker(url: str, folder: Path) -> subprocess.Popen:
+    return tune("worker", "digits_mlp", "--storage", url, "--threads", "1", "--no-progress", cwd=folder, popen=True)
+
+
+def ran_by(trial: optuna.trial.FrozenTrial, process: subprocess.Popen) -> bool:
+    return trial.user_attrs.get("worker", {}).get("pid") == process.pid
+
+
+def create(url: str, tmp_path: Path, *args: str):
+    made = tune("compare", "digits_mlp", *args, "--storage", url, "--create-only", cwd=tmp_path / "creator")
+    assert made.returncode == 0, made.stderr
+    assert f"tune worker digits_mlp --storage {url.replace(PASSWORD, '***')}" in made.stdout
+    assert PASSWORD not in made.stdout + made.stderr
+    return made
+
+
+def states(url: str) -> dict[str, list[optuna.trial.FrozenTrial]]:
+    storage = optuna.storages.RDBStorage(url.replace("postgresql://", "postgresql+psycopg://"))
+    try:
+        return {
+            s.study_name: optuna.load_study(study_name=s.study_name, storage=storage).get_trials()
+            for s in optuna.get_all_study_summaries(storage, include_best_trial=False)
+        }
+    finally:
+        storage.engine.dispose()
+
+
+def finished(trials) -> int:
+    return sum(t.state.name in ("COMPLETE", "PRUNED") for t in trials)
+
+
+def test_three_workers_on_separate_hosts_finish_a_comparison_exactly_and_the_report_reads_it(database, tmp_path):
+    create(database, tmp_path, "--trials", "5", "--seeds", "2", "--epochs", "2")
+    workers = [start_worker(database, tmp_path / f"host{i}") for i in range(3)]
+    outputs = [w.communicate(timeout=600) for w in workers]
+    for worker, (out, err) in zip(workers, outputs, strict=True):
+        assert worker.returncode == 0, err
+        assert "every study has its budget" in out
+    studies = states(database)
+    assert sorted(studies) == sorted(f"digits_mlp-{s}-seed{k}" for k in (0, 1) for s in ("random", "tpe"))
+    pids = set()
+    for name, trials in studies.items():
+        assert finished(trials) == len(trials) == 5, name  # exact budgets, nothing failed
+        params = [tuple(sorted(t.params.items())) for t in trials]
+        assert len(set(params)) == len(params), name  # no parameter set drawn twice
+        pids |= {t.user_attrs["worker"]["pid"] for t in trials}
+    assert len(pids) >= 2  # the work was shared
+    report = tune("report", "digits_mlp", "--storage", database, "-o", "r.html", cwd=tmp_path / "laptop")
+    assert report.returncode == 0, report.stderr
+    assert "Verdict" in (tmp_path / "laptop" / "r.html").read_text()
+
+
+def test_a_worker_killed_mid_trial_has_its_trial_failed_and_retried_by_the_others(database, tmp_path):
+    create(database, tmp_path, "--trials", "4", "--seeds", "1", "--epochs", "20", "--pruner", "none")
+    workers = [start_worker(database, tmp_path / f"host{i}") for i in range(3)]
+    victim = workers[0]
+    deadline = time.monotonic() + 120
+    running = []
+    while time.monotonic() < deadline and not running:
+        running = [t for ts in states(database).values() for t in ts if t.state.name == "RUNNING" and ran_by(t, victim)]
+        time.sleep(0.2)
+    assert running, "the first worker never ran a trial"
+    victim.kill()  # kill -9, mid-trial
+    victim.wait()
+    for worker in workers[1:]:
+        out, err = worker.communicate(timeout=600)
+        assert worker.returncode == 0, err
+    trials = {t.number: t for ts in states(database).values() for t in ts if t._trial_id == running[0]._trial_id}
+    (dead,) = trials.values()
+    assert dead.state.name == "FAIL"
+    assert dead.user_attrs["end_reason"].startswith(f"stale: its worker (pid {victim.pid} on ")
+    study = next(ts for ts in states(database).values() if any(t._trial_id == dead._trial_id for t in ts))
+    retried = [t for t in study if t.system_attrs.get("failed_trial") == dead.number]
+    assert len(retried) == 1 and retried[0].state.name == "COMPLETE" and retried[0].params == dead.params
+    for name, ts in states(database).items():
+        assert finished(ts) == 4, name
+
+
+def test_workers_outlast_a_database_restart_and_nothing_finished_is_lost(server, database, tmp_path):
+    create(database, tmp_path, "--trials", "4", "--seeds", "1", "--epochs", "15", "--pruner", "none")
+    workers = [start_worker(database, tmp_path / f"host{i}") for i in range(2)]
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and sum(finished(ts) for ts in states(database).values()) < 2:
+        time.sleep(0.2)
+    before = sum(finished(ts) for ts in states(database).values())
+    server.stop()
+    time.sleep(4)
+    server.start()
+    results = [w.communicate(timeout=600) for w in workers]
+    for worker, (_, err) in zip(workers, results, strict=True):
+        assert worker.returncode in (0, 1) and "Traceback" not in err, err
+        if worker.returncode == 1:  # gave up: one line
+            assert err.strip().splitlines()[-1].startswith("error: storage "), err
+    assert any("retrying for up to 120 s" in err for _, err in results)
+    after = states(database)
+    assert sum(finished(ts) for ts in after.values()) >= before  # nothing finished was lost
+    rerun = tune("worker", "digits_mlp", "--storage", database, "--no-progress", cwd=tmp_path / "late")
+    assert rerun.returncode == 0, rerun.stderr
+    assert {name: finished(ts) for name, ts in states(database).items()} == {
+        "digits_mlp-random-seed0": 4,
+        "digits_mlp-tpe-seed0": 4,
+    }
+    assert not [t for ts in states(database).values() for t in ts if t.state.name == "RUNNING"]
+
+
+@pytest.mark.parametrize(
+    "case, url, shown",
+    [
+        ("refused", "postgresql://postgres:{pw}@127.0.0.1:1/x", r"cannot be reached \(connection refused\)"),
+        ("bad password", "{server}:wrong", r"password authentication failed"),
+        ("missing database", "{server}:nodb", r'database "nodb" does not exist'),
+    ],
+)
+def test_connection_problems_are_one_line_with_the_password_masked(server, tmp_path, case, url, shown):
+    if url.startswith("{server}:wrong"):
+        url = server.url("postgres", password="wrong")
+    elif url.startswith("{server}:nodb"):
+        url = server.url("nodb")
+    else:
+        url = url.format(pw=PASSWORD)
+    result = tune("compare", "digits_mlp", "--storage", url, "--create-only", cwd=tmp_path)
+    assert result.returncode in (1, 2) and "Traceback" not in result.stderr, result.stderr
+    (line,) = result.stderr.strip().splitlines()
+    assert line.startswith("error: ") and __import__("re").search(shown, line), line
+    assert PASSWORD not in line and "wrong" not in line.split("failed")[0] and ":***@" in line
