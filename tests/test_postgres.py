@@ -7,6 +7,7 @@ from __future__ import annotations
 import glob
 import os
 import pwd
+import re
 import shutil
 import signal
 import socket
@@ -228,3 +229,65 @@ def test_connection_problems_are_one_line_with_the_password_masked(server, tmp_p
     (line,) = result.stderr.strip().splitlines()
     assert line.startswith("error: ") and __import__("re").search(shown, line), line
     assert PASSWORD not in line and "wrong" not in line.split("failed")[0] and ":***@" in line
+
+
+def readme_block(section: str, index: int = 0) -> list[str]:
+    text = (REPO / "README.md").read_text()
+    after = text[text.index(f"## {section}") :]
+    block = re.findall(r"```bash\n(.*?)```", after, re.S)[index]
+    return [line.split("  #")[0].rstrip() for line in block.splitlines() if line.strip()]
+
+
+def test_the_scaling_out_section_runs_as_written_against_a_local_server(tmp_path):
+    """Its commands in order — start a server, create, two workers, report, stop — on a free port and a small
+    budget; the dashboard line (it serves until Ctrl-C) is left to the dashboard tests."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = str(s.getsockname()[1])
+    folder = tempfile.mkdtemp(prefix="tune-readme-pg-")
+    lines = [line for line in readme_block("Scaling out") if not line.startswith("tune dashboard")]
+    script = "\n".join(lines).replace("5433", port).replace("--trials 10 --seeds 2", "--trials 3 --seeds 1 --epochs 2")
+    script = script.replace("local_postgres.sh start", f"local_postgres.sh start {folder} {port}")
+    script = script.replace("local_postgres.sh stop", f"local_postgres.sh stop {folder}")
+    script = script.replace("deploy/", f"{REPO}/deploy/")  # run from a folder of its own, not the clone
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}:{os.environ['PATH']}", "PYTHONPATH": str(REPO)}
+    try:
+        result = subprocess.run(["bash", "-euc", script + "\nwait\n"], cwd=tmp_path, env=env, capture_output=True,
+                                text=True, timeout=600)  # fmt: skip
+    finally:
+        pid_file = Path(folder, "data", "postmaster.pid")
+        if pid_file.exists():  # the script failed before its stop line: stop the server by its PID
+            os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert f"tune worker digits_mlp --storage postgresql://postgres@127.0.0.1:{port}/tune" in result.stdout
+    assert result.stdout.count("every study has its budget") == 2 and "Verdict: tpe vs random" in result.stdout
+    assert "stopped PostgreSQL" in result.stdout
+    shutil.rmtree(folder, ignore_errors=True)
+
+
+def test_the_ssh_loop_starts_workers_that_finish_the_comparison(database, tmp_path):
+    """deploy/ssh_workers.sh with an ``ssh`` that runs the command here instead of on the named host."""
+    create(database, tmp_path, "--trials", "3", "--seeds", "1", "--epochs", "2")
+    fake_ssh = tmp_path / "ssh"
+    fake_ssh.write_text('#!/bin/sh\nshift\nexec sh -c "$1"\n')  # drop the host, run the command
+    fake_ssh.chmod(0o755)
+    env = {**os.environ, "SSH": str(fake_ssh), "THREADS": "1", "PYTHONPATH": str(REPO)}
+    hosts = [f"host-{os.getpid()}-{k}" for k in (1, 2)]
+    logs = [REPO / "runs" / f"worker-{host}-1.log" for host in hosts]
+    try:
+        started = subprocess.run([str(REPO / "deploy" / "ssh_workers.sh"), "digits_mlp", database, *hosts],
+                                 capture_output=True, text=True, env=env, timeout=60)  # fmt: skip
+        assert started.returncode == 0, started.stderr
+        deadline = time.monotonic() + 300
+        while time.monotonic() < deadline and not all(
+            log.exists() and "every study has its budget" in log.read_text() for log in logs
+        ):
+            time.sleep(0.5)
+        assert all("every study has its budget" in log.read_text() for log in logs), [log.read_text() for log in logs]
+    finally:
+        for log in logs:
+            log.unlink(missing_ok=True)
+    assert {name: finished(ts) for name, ts in states(database).items()} == {
+        "digits_mlp-random-seed0": 3,
+        "digits_mlp-tpe-seed0": 3,
+    }
