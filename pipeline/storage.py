@@ -195,7 +195,14 @@ def resolve_storage(text: str | None, study: str | None, *, access: str = "write
 
 
 def _check_url(url: str) -> None:
-    """A database URL SQLAlchemy can parse, port included (it parses lazily and fails deep inside a run)."""
+    """A database URL SQLAlchemy can parse, port included (it parses lazily and fails deep inside a run), and
+    no unescaped ``@`` in its password: SQLAlchemy would split there and the driver's error would quote the
+    password's tail as a host name."""
+    location = url.partition("://")[2].split("/", 1)[0]
+    if location.count("@") > 1:
+        raise UsageError(
+            f"bad storage URL {redact(url)}: its password contains '@'; escape it as %40 (and : / as %3A %2F)"
+        )
     try:
         parsed = make_url(url)
         parsed.port  # noqa: B018
