@@ -36,7 +36,7 @@ test-fast: install
 	$(BIN)/python -m pytest -m 'not slow'
 
 # Short budgets (a few minutes); each script's --help gives the full ones. Figures go to benchmarks/results/.
-bench: install
+bench: install postgres
 	$(BIN)/python benchmarks/data_loading.py --epochs 1
 	$(BIN)/python benchmarks/overhead.py --trials 30
 	$(BIN)/python benchmarks/sampler_efficiency.py --seeds 3 --trials 20
@@ -44,6 +44,7 @@ bench: install
 	$(BIN)/python benchmarks/parallel.py --trials 30
 	$(BIN)/python benchmarks/dashboard_views.py
 	$(BIN)/python benchmarks/startup.py
+	$(BIN)/python benchmarks/postgres.py --trials 12
 
 # The browser test drives Debian's chromium through playwright (never `playwright install`: it downloads).
 chromium:

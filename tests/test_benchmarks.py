@@ -18,6 +18,7 @@ TINY = {
     "parallel": ["--trials", "4"],
     "dashboard_views": ["4"],
     "startup": ["--runs", "1"],
+    "postgres": ["--trials", "2"],  # a throwaway server of its own, from Debian's postgresql
 }
 KEYS = {
     "data_loading": {"dataloader_s_per_epoch", "pipeline_s_per_epoch", "speedup"},
@@ -27,6 +28,7 @@ KEYS = {
     "parallel": {"sqlite", "journal"},
     "dashboard_views": {"views_ms_per_trial", "drawing_ms"},
     "startup": {"seconds", "speedup_over_imports"},
+    "postgres": {"bookkeeping_ms_per_trial", "workers"},
 }
 
 
