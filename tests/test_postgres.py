@@ -258,11 +258,12 @@ def test_the_scaling_out_section_runs_as_written_against_a_local_server(tmp_path
         pid_file = Path(folder, "data", "postmaster.pid")
         if pid_file.exists():  # the script failed before its stop line: stop the server by its PID
             os.kill(int(pid_file.read_text().split()[0]), signal.SIGINT)
+            time.sleep(2)
+        shutil.rmtree(folder, ignore_errors=True)
     assert result.returncode == 0, result.stdout + result.stderr
     assert f"tune worker digits_mlp --storage postgresql://postgres@127.0.0.1:{port}/tune" in result.stdout
     assert result.stdout.count("every study has its budget") == 2 and "Verdict: tpe vs random" in result.stdout
     assert "stopped PostgreSQL" in result.stdout
-    shutil.rmtree(folder, ignore_errors=True)
 
 
 def test_the_ssh_loop_starts_workers_that_finish_the_comparison(database, tmp_path):
