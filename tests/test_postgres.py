@@ -5,6 +5,7 @@ separate folders that share nothing but the database."""
 from __future__ import annotations
 
 import glob
+import json
 import os
 import pwd
 import re
@@ -17,6 +18,7 @@ import tempfile
 import time
 from pathlib import Path
 
+import nbformat
 import optuna
 import pytest
 
@@ -95,10 +97,10 @@ def database(server, request) -> str:
     return server.create_database("t_" + request.node.name.split("[")[0][-40:].lower())
 
 
-def tune(*args, cwd: Path, **popen):
+def tune(*args, cwd: Path, extra_env: dict | None = None, **popen):
     cwd.mkdir(parents=True, exist_ok=True)
     command = [sys.executable, "-m", "pipeline", *args]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "TUNE_PROGRESS_EVERY_S": "3600"}
+    env = {**os.environ, "PYTHONPATH": str(REPO), "TUNE_PROGRESS_EVERY_S": "3600", **(extra_env or {})}
     if popen:
         return subprocess.Popen(command, cwd=cwd, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     return subprocess.run(command, cwd=cwd, env=env, capture_output=True, text=True, timeout=600)
@@ -154,6 +156,61 @@ def test_three_workers_on_separate_hosts_finish_a_comparison_exactly_and_the_rep
     report = tune("report", "digits_mlp", "--storage", database, "-o", "r.html", cwd=tmp_path / "laptop")
     assert report.returncode == 0, report.stderr
     assert "Verdict" in (tmp_path / "laptop" / "r.html").read_text()
+    best = tune("best", "digits_mlp", "--storage", database, "--format", "json", cwd=tmp_path / "laptop")
+    assert best.returncode == 0, best.stderr
+    chosen = json.loads(best.stdout)["best"]
+    assert chosen["val_loss"] == min(t.value for ts in studies.values() for t in ts if t.state.name == "COMPLETE")
+
+
+def test_the_notebook_reads_a_comparison_in_postgresql(database, tmp_path, monkeypatch):
+    from nbclient import NotebookClient
+
+    from tests.test_notebook import NOTEBOOK, this_python_kernel
+
+    create(database, tmp_path, "--trials", "3", "--seeds", "1", "--epochs", "2")
+    worker = tune("worker", "digits_mlp", "--storage", database, "--threads", "1", cwd=tmp_path / "host")
+    assert worker.returncode == 0, worker.stderr
+    monkeypatch.setenv("COMPARISON_STORAGE", database)
+    notebook = nbformat.read(NOTEBOOK, as_version=4)
+    NotebookClient(
+        notebook, km=this_python_kernel(tmp_path), timeout=180, resources={"metadata": {"path": str(NOTEBOOK.parent)}}
+    ).execute()  # raises on a cell error
+    printed = [o.text for c in notebook.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "stream"]
+    assert printed[0].startswith("tpe vs random: ")
+
+
+def test_without_the_driver_the_error_names_the_postgres_extra(tmp_path):
+    hide = "import sys; sys.modules['psycopg'] = sys.modules['psycopg2'] = None; from pipeline.cli import main; "
+    command = hide + "main(['report', 'digits_mlp', '--storage', 'postgresql://me:pw@127.0.0.1:1/x'])"
+    result = subprocess.run([sys.executable, "-c", command], cwd=tmp_path, capture_output=True, text=True,
+                            env={**os.environ, "PYTHONPATH": str(REPO)}, timeout=120)  # fmt: skip
+    assert result.returncode == 2 and "Traceback" not in result.stderr, result.stderr
+    assert result.stderr.strip() == (
+        "error: storage postgresql://me:***@127.0.0.1:1/x needs a database driver: install the postgres extra: "
+        ".venv/bin/pip install -e '.[postgres]' (psycopg)"
+    )
+
+
+def test_a_worker_that_cannot_get_the_database_back_gives_up_on_one_line(server, database, tmp_path):
+    create(database, tmp_path, "--trials", "4", "--seeds", "1", "--epochs", "40", "--pruner", "none")
+    worker = tune("worker", "digits_mlp", "--storage", database, "--threads", "1", "--no-progress",
+                  cwd=tmp_path / "host", popen=True, extra_env={"TUNE_DB_RETRY_S": "3"})  # fmt: skip
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and not any(
+        t.state.name == "RUNNING" for ts in states(database).values() for t in ts
+    ):
+        time.sleep(0.2)
+    server.stop()
+    try:
+        _, err = worker.communicate(timeout=120)
+    finally:
+        server.start()
+    assert worker.returncode == 1 and "Traceback" not in err, err
+    lines = err.strip().splitlines()
+    assert "retrying for up to 3 s" in lines[0]
+    assert lines[-1].startswith("error: storage postgresql://postgres:***@") and lines[-1].endswith(
+        "(gave up after retrying for 3 s)"
+    )
 
 
 def test_a_worker_killed_mid_trial_has_its_trial_failed_and_retried_by_the_others(database, tmp_path):
