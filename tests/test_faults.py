@@ -155,8 +155,9 @@ def test_a_signal_while_the_studies_are_created_leaves_none_and_the_rerun_runs(t
 def test_a_kill_while_a_study_is_being_made_is_completed_by_the_rerun_not_refused(tmp_path):
     args = ["compare", "digits_mlp", *TINY, "--storage", "k.db"]
     # The TPE study's second attribute (its sampler's name): it exists, half made, with no budget nor config.
+    # (Matched with its key: the random study's stored settings name tpe among the samplers too.)
     result = tune_injected(
-        tmp_path, *args, sql="INSERT INTO STUDY_USER_ATTRIBUTES", match='"tpe"', at=1, action="SIGKILL"
+        tmp_path, *args, sql="INSERT INTO STUDY_USER_ATTRIBUTES", match="'sampler', '\"tpe\"'", at=1, action="SIGKILL"
     )
     assert result.returncode == -signal.SIGKILL
     half = stored(tmp_path / "k.db")
