@@ -160,6 +160,7 @@ def test_a_trial_pruned_after_its_third_epoch_says_epoch_3_everywhere(tiny_data,
     assert epochs.epoch.tolist() == [1, 2, 3]  # what the report and the notebook plot
 
 
+@pytest.mark.filterwarnings("ignore:Fixed parameter lr with value 1e-09 is out of range")  # on purpose
 def test_early_stopping_ends_a_trial_complete_on_a_plateau_and_records_its_epoch(tiny_data):
     from pipeline.training import EarlyStopping
 
