@@ -143,6 +143,13 @@ def early_stopping_arg(text: str) -> dict | str:
     return setting
 
 
+def data_options(parser: argparse.ArgumentParser) -> None:
+    """--device, --data-dir and --no-download, for the commands that load data outside compare and run."""
+    parser.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps")
+    parser.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/")
+    parser.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
+
+
 def json_object(text: str) -> dict:
     import json
 
@@ -326,9 +333,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     if study is None:
         worker.add_argument("study", metavar="STUDY", help="the study script (name or path) the comparison ran")
     worker.add_argument("--storage", metavar="URL|PATH", required=True, help="the comparison's storage URL")
-    worker.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps")
-    worker.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/")
-    worker.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
+    data_options(worker)
     worker.add_argument("--checkpoints", choices=CHECKPOINTS, default="auto", help="as for compare (default: auto)")
     worker.add_argument(
         "--threads",
@@ -444,9 +449,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     retrain.add_argument(
         "--storage", metavar="URL|PATH", help="SQLite file path or storage URL (default: runs/STUDY.db)"
     )
-    retrain.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps")
-    retrain.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/")
-    retrain.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
+    data_options(retrain)
     retrain.add_argument("--force", action="store_true", help="retrain and test again even if done before")
 
     lr = commands.add_parser(
@@ -466,9 +469,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     lr.add_argument("--trial", metavar="STUDY_NAME:N", help="a stored trial's parameters, e.g. digits_mlp-tpe-seed0:7")
     lr.add_argument("--storage", metavar="URL|PATH", help="where --trial is (default: runs/STUDY.db)")
     lr.add_argument("-o", "--output", type=Path, metavar="PATH", help="the figure (default: runs/STUDY-lr-find.html)")
-    lr.add_argument("--device", default="auto", help="auto (CUDA when present, else CPU), cpu, cuda, cuda:N, mps")
-    lr.add_argument("--data-dir", default="data", type=Path, help="torchvision datasets live under DIR/")
-    lr.add_argument("--no-download", dest="download", action="store_false", help="never try to download")
+    data_options(lr)
 
     commands.add_parser("studies", help="list the study scripts: ./studies/ of this folder, then the bundled ones")
     return parser
@@ -661,8 +662,9 @@ def worker_command(args: argparse.Namespace, study: StudySpec | None) -> None:
         import torch
 
         torch.set_num_threads(args.threads)
-    storage = resolve_storage(args.storage, (study or load_study_spec(args.study)).name, access="existing")
-    spec, arms = stored_comparison(storage, study or load_study_spec(args.study))
+    script = study or load_study_spec(args.study)
+    storage = resolve_storage(args.storage, script.name, access="existing")
+    spec, arms = stored_comparison(storage, script)
     options = RunOptions(
         storage=storage,
         device=resolve_device(args.device),
