@@ -8,6 +8,11 @@ __version__ = "0.1.0"
 import os  # noqa: E402
 import sys  # noqa: E402
 
+# An idle OpenMP thread sleeps instead of spinning on a core another process may need: beside another
+# CPU-heavy process, spinning made trials many times slower (run/threads.py). Read when torch loads its
+# OpenMP runtime, so it is set here, before anything imports torch; a user's own setting wins.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 
 def _one_line_hook(kind, value, traceback) -> None:
     """What reaches the top of a process before ``tune`` can catch it, ended as ``tune`` would: a Ctrl-C

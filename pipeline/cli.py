@@ -38,6 +38,10 @@ if TYPE_CHECKING:
 
 SQLITE_SENSIBLE_WORKERS = 4
 TRIAL_VIEWS = "pipeline.dashboard:trial_views"  # what worker processes wrap their objectives with
+THREADS_HELP = (
+    "torch threads per trial (default: chosen per trial: one for a small model, else this worker's share of the "
+    "cores that are free; each trial records its count in its 'threads' attr)"
+)
 
 DESCRIPTION = """\
 Tune a PyTorch model with Optuna. A study script (studies/NAME.py) declares the data, the objective
@@ -298,6 +302,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
             "last saved epoch: auto (default: after an epoch once 10 s of training have passed since the last "
             "save, so short epochs never pay for it), epoch (after every epoch), off",
         )
+        sub.add_argument("--threads", type=positive_int, metavar="N", help=THREADS_HELP)
         sub.add_argument(
             "--workers",
             type=positive_int,
@@ -335,12 +340,7 @@ def build_parser(study: StudySpec | None = None) -> Parser:
     worker.add_argument("--storage", metavar="URL|PATH", required=True, help="the comparison's storage URL")
     data_options(worker)
     worker.add_argument("--checkpoints", choices=CHECKPOINTS, default="auto", help="as for compare (default: auto)")
-    worker.add_argument(
-        "--threads",
-        type=positive_int,
-        metavar="N",
-        help="torch threads (default: torch's, every core): with several workers on one host, cores / workers",
-    )
+    worker.add_argument("--threads", type=positive_int, metavar="N", help=THREADS_HELP)
     worker.add_argument(
         "--no-progress", dest="progress", action="store_false", default=None, help="no progress bar or lines"
     )
@@ -658,10 +658,6 @@ def worker_command(args: argparse.Namespace, study: StudySpec | None) -> None:
     from pipeline.trial_states import FINISHED
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    if args.threads is not None:
-        import torch
-
-        torch.set_num_threads(args.threads)
     script = study or load_study_spec(args.study)
     storage = resolve_storage(args.storage, script.name, access="existing")
     spec, arms = stored_comparison(storage, script)
@@ -672,6 +668,7 @@ def worker_command(args: argparse.Namespace, study: StudySpec | None) -> None:
         download=args.download,
         trial_views=trial_views,
         checkpoints=args.checkpoints,
+        threads=args.threads,
     )
     raw = load_raw(spec.dataset, options.data_dir, download=options.download)
     me = f"{socket.gethostname()}:{os.getpid()}"
@@ -826,6 +823,7 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
         trial_views=trial_views,  # a learning curve and an end note on every trial, for optuna-dashboard
         timeout=args.timeout,
         checkpoints=args.checkpoints,
+        threads=args.threads,
     )
     progress = Progress(spec.name, bar=args.progress)
 

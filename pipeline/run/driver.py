@@ -33,6 +33,7 @@ from pipeline.run.claim import claim_trial
 from pipeline.run.gate import Gate, gate_for
 from pipeline.run.outcome import run_trial
 from pipeline.run.recovery import WorkerId
+from pipeline.run.threads import ThreadPolicy
 from pipeline.run.trial import Objective
 from pipeline.samplers import make_sampler
 from pipeline.storage import Storage
@@ -62,6 +63,7 @@ class RunOptions:
     trial_views: TrialHook | None = None
     timeout: float | None = None  # seconds per study in this run, as Optuna's optimize(timeout=): no new trial after
     checkpoints: str = "auto"  # when trials save their training state for a retry (checkpoints.py)
+    threads: int | None = None  # torch threads for every trial; None: chosen per trial (run/threads.py)
 
     def __post_init__(self) -> None:
         if isinstance(self.storage, str):
@@ -150,6 +152,7 @@ def run_worker(
     storage = options.storage.open(heartbeat=True)
     gate = gate_for(options.storage)
     worker = WorkerId.this_process(worker_index, workers)
+    threads = ThreadPolicy(options.threads, workers=workers)
     for seed, seed_arms in groupby(arms, key=lambda arm: arm.seed):
         data = None
         for arm in seed_arms:
@@ -175,6 +178,7 @@ def run_worker(
                 report_metric=reads_metric(arm.pruner),
                 early_stopping=EarlyStopping(**arm.early_stopping) if arm.early_stopping else None,
                 lr_range=arm.lr_range,
+                threads=threads,
             )
             run = options.trial_views(objective, options.storage) if options.trial_views else objective
             deadline = None if options.timeout is None else time.monotonic() + options.timeout

@@ -40,7 +40,7 @@ class Work:
     trial_views: str | None = None  # "module:function" wrapping each objective, imported by the worker
     index: int = 0
     of: int = 1
-    threads: int = 1
+    threads: int | None = None  # RunOptions.threads: None chooses per trial
     parent: int = 0  # the pid of the process that started this worker: the worker ends when it does
     timeout: float | None = None  # seconds per study (RunOptions.timeout)
     checkpoints: str = "auto"  # RunOptions.checkpoints
@@ -116,14 +116,12 @@ def stored_comparison(storage: Storage, spec: StudySpec) -> tuple[StudySpec, lis
 
 def run_work(work: Work) -> None:
     import optuna
-    import torch
 
     from pipeline.data import load_raw
     from pipeline.device import resolve_device
     from pipeline.run.driver import RunOptions, run_worker
 
     optuna.logging.set_verbosity(optuna.logging.ERROR)
-    torch.set_num_threads(work.threads)
     spec, arms = rebuild(work)
     options = RunOptions(
         Storage(work.storage),
@@ -133,6 +131,7 @@ def run_work(work: Work) -> None:
         trial_views=_resolve(work.trial_views),
         timeout=work.timeout,
         checkpoints=work.checkpoints,
+        threads=work.threads,
     )
     check_stored(options.storage, arms)
     raw = load_raw(spec.dataset, options.data_dir, download=options.download)

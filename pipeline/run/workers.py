@@ -62,7 +62,7 @@ def run_parallel(
             trial_views=trial_views,
             index=index,
             of=workers,
-            threads=torch_threads(workers),
+            threads=options.threads,
             parent=os.getpid(),
             timeout=options.timeout,
             checkpoints=options.checkpoints,
@@ -79,8 +79,7 @@ def run_parallel(
             raise _OtherWorkerFailed()
 
     try:
-        threads = torch.get_num_threads()
-        torch.set_num_threads(torch_threads(workers))
+        threads = torch.get_num_threads()  # each trial sets its own (run/threads.py): put ours back after
         try:
             run_worker(spec, arms, options, raw=raw, worker_index=0, workers=workers, on_trial=between_trials)
         except _OtherWorkerFailed:
@@ -113,11 +112,6 @@ def run_parallel(
     if killed:  # its trial may be the last one of an arm the others had left: recover it and finish here
         run_worker(spec, arms, options, raw=raw, worker_index=0, workers=workers, on_trial=on_trial)
     return [f"worker {i} was killed; the other workers failed its trial and retried its parameters" for i in killed]
-
-
-def torch_threads(workers: int) -> int:
-    """Torch threads per worker: the cores shared out (more threads than cores only thrash)."""
-    return max(1, (os.cpu_count() or 1) // workers)
 
 
 class _OtherWorkerFailed(Exception):
