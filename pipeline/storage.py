@@ -81,8 +81,11 @@ class Storage:
 
     @property
     def has_heartbeat(self) -> bool:
-        """Whether Optuna can tell a dead worker's trial by its heartbeat (database storages; not the journal)."""
-        return self.kind in ("sqlite", "postgresql", "mysql")
+        """Whether running trials write Optuna's heartbeat, by which workers on other hosts tell a dead worker's
+        trial: database servers. Every worker of a SQLite or journal file runs on the file's machine (SQLite's
+        locks are not safe over a network filesystem), where a dead worker is told by its PID (run/recovery.py),
+        so there the heartbeat would only cost a write and a thread per trial."""
+        return self.kind in ("postgresql", "mysql")
 
     @property
     def lock_file(self) -> Path:

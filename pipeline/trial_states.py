@@ -3,6 +3,8 @@ where a trial keeps its per-epoch training losses."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import optuna
 from optuna.trial import FrozenTrial, TrialState
 
@@ -22,6 +24,37 @@ def store_epochs(trial: optuna.Trial | optuna.trial.FixedTrial, key: str, values
     """Set system attr ``key`` (TRAIN_LOSS or VAL_METRIC) to one value per epoch (nothing on a FixedTrial)."""
     if isinstance(trial, optuna.Trial):  # Optuna 5 dropped Trial.set_system_attr; its storage still has it
         trial.storage.set_trial_system_attr(trial._trial_id, key, values)
+
+
+def store_attrs(trial: optuna.Trial, user: dict[str, Any], system: dict[str, Any] | None = None) -> None:
+    """Set a running trial's ``user`` attrs and ``system`` attrs (e.g. TRAIN_LOSS) together.
+
+    On a database (SQLite, PostgreSQL) they are written in one transaction: Optuna commits each
+    ``set_user_attr`` on its own, and on SQLite every commit is a round trip of a few milliseconds. Elsewhere
+    (the journal file appends one record per attr anyway, memory) one call each. All or nothing either way
+    for a reader: the trial's end (``tell``) comes after.
+    """
+    system = system or {}
+    backend = getattr(trial.storage, "_backend", trial.storage)  # Optuna wraps an RDBStorage in a cache
+    if isinstance(backend, optuna.storages.RDBStorage):
+        from optuna.storages._rdb import models
+        from optuna.storages._rdb.storage import _create_scoped_session
+        from sqlalchemy.exc import IntegrityError
+
+        writes = [(models.TrialUserAttributeModel, k, v) for k, v in user.items()]
+        writes += [(models.TrialSystemAttributeModel, k, v) for k, v in system.items()]
+        try:
+            with _create_scoped_session(backend.scoped_session) as session:
+                for model, key, value in writes:
+                    backend._set_trial_attr_without_commit(session, model, trial._trial_id, key, value)
+            trial._cached_frozen_trial.user_attrs.update(user)  # what Trial.set_user_attr keeps: trial.user_attrs
+            return
+        except IntegrityError:  # another process wrote one of these keys meanwhile: one at a time, as Optuna does
+            pass
+    for key, value in user.items():
+        trial.set_user_attr(key, value)
+    for key, value in system.items():
+        trial.storage.set_trial_system_attr(trial._trial_id, key, value)
 
 
 def train_losses(trial: FrozenTrial) -> list[float]:

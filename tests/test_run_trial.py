@@ -185,3 +185,27 @@ def test_a_trial_still_improving_at_its_last_epoch_is_not_called_stopped_early(t
     study.optimize(Objective(mlp, tiny_data, epochs=3, seed=0, early_stopping=EarlyStopping(patience=1)), n_trials=1)
     attrs = study.trials[0].user_attrs
     assert attrs["epochs_run"] == 3 and "stopped_early" not in attrs and "end_reason" not in attrs
+
+
+@pytest.mark.parametrize("kind", ["sqlite", "journal"])
+def test_a_trials_results_are_stored_together_in_one_commit_on_sqlite(tmp_path, kind):
+    from sqlalchemy import event
+
+    from pipeline.storage import open_storage
+    from pipeline.trial_states import TRAIN_LOSS, store_attrs
+
+    url = f"sqlite:///{tmp_path / 'a.db'}" if kind == "sqlite" else f"journal:///{tmp_path / 'a.log'}"
+    study = optuna.create_study(storage=open_storage(url))
+    trial = study.ask()
+    commits = []
+    if kind == "sqlite":
+        event.listen(study._storage._backend.engine, "commit", lambda connection: commits.append(1))
+    store_attrs(trial, {"epochs_run": 3, "end_reason": "why"}, {TRAIN_LOSS: [0.5, 0.4, 0.3]})
+    writes = len(commits)
+    assert trial.user_attrs == {"epochs_run": 3, "end_reason": "why"}  # the trial's own view, as set_user_attr keeps
+    study.tell(trial, 0.3)
+    stored = optuna.load_study(study_name=study.study_name, storage=open_storage(url)).trials[0]
+    assert stored.user_attrs == {"epochs_run": 3, "end_reason": "why"}
+    assert train_losses(stored) == [0.5, 0.4, 0.3]
+    if kind == "sqlite":
+        assert writes == 1  # Optuna's set_user_attr commits once per attr: three here

@@ -125,7 +125,7 @@ def test_artifacts_and_reports_sit_beside_the_database(tmp_path):
 @pytest.mark.parametrize(
     "url, kind, file, heartbeat",
     [
-        ("sqlite:///runs/x.db", "sqlite", Path("runs/x.db"), True),
+        ("sqlite:///runs/x.db", "sqlite", Path("runs/x.db"), False),  # one machine: PIDs tell dead workers
         ("journal:///runs/x.log", "journal", Path("runs/x.log"), False),
         ("sqlite://", "memory", None, False),
         ("postgresql://me:s3cret@db.local:5432/optuna", "postgresql", None, True),

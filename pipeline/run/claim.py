@@ -1,5 +1,7 @@
 """Claiming a trial: under the storage's gate, recover stale trials, count, and create the trial.
 
+It reads the study once when nothing is RUNNING (one worker between its trials: nothing can be stale).
+
 Everything that keeps a study at exactly its budget with many workers happens in :func:`claim_trial`,
 in one ``with`` block: the gate is taken and released in the same scope. A trial is created with
 ``study.ask()`` and its relative sampling done at once, under the gate (so TPE's constant liar and QMC's
@@ -13,6 +15,7 @@ from __future__ import annotations
 import warnings
 
 import optuna
+from optuna.trial import TrialState
 
 from pipeline.exits import signals_deferred
 from pipeline.run.gate import Gate
@@ -29,8 +32,12 @@ def claim_trial(study: optuna.Study, gate: Gate, *, budget: int, worker: WorkerI
     trial = None
     try:
         with signals_deferred(), gate:
-            recover_stale_trials(study, claiming=worker)
-            if len(study.get_trials(deepcopy=False, states=CLAIMED)) >= budget:
+            claimed = study.get_trials(deepcopy=False, states=CLAIMED)
+            running = [t for t in claimed if t.state == TrialState.RUNNING]
+            if running:  # another worker's, or a lost one of ours
+                recover_stale_trials(study, claiming=worker, running=running)
+                claimed = study.get_trials(deepcopy=False, states=CLAIMED)  # what recovery failed no longer counts
+            if len(claimed) >= budget:
                 return None
             with warnings.catch_warnings():  # "heartbeat is supposed to be used with optimize": we beat (outcome.py)
                 warnings.filterwarnings("ignore", message="Heartbeat of storage is supposed to be used with")

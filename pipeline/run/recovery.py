@@ -10,9 +10,10 @@ the budget):
   process that started later (a reused PID).
 - A RUNNING trial of the worker that is claiming its next trial is stale too: a worker runs one trial at a
   time, so that trial's end was lost (the storage went away while it ran).
-- Trials of workers on other hosts are judged by Optuna's heartbeat on RDB storages (SQLite, PostgreSQL):
-  no heartbeat for ``grace_period`` seconds means stale. The journal file has no heartbeat, so a trial of
-  a dead worker on another host stays RUNNING there until someone resumes on that host.
+- Trials of workers on other hosts are judged by Optuna's heartbeat on database servers (PostgreSQL, MySQL):
+  no heartbeat for ``grace_period`` seconds means stale. SQLite and journal files are meant for the workers
+  of one machine (Storage.has_heartbeat) and write none: a trial of a dead worker on another host that shares
+  such a file stays RUNNING there until someone resumes on that host.
 
 A stale trial is marked FAIL (with ``end_reason``) and re-queued once with the same parameters, by
 Optuna's ``RetryHeartbeatStaleTrialCallback``, so no finished trial is lost and the budget stays exact.
@@ -88,16 +89,23 @@ def worker_is_gone(worker: dict) -> bool | None:
     return worker.get("started") is not None and int(fields[19]) != worker["started"]
 
 
-def recover_stale_trials(study: optuna.Study, *, claiming: WorkerId | None = None) -> list[int]:
+def recover_stale_trials(
+    study: optuna.Study,
+    *,
+    claiming: WorkerId | None = None,
+    running: list[optuna.trial.FrozenTrial] | None = None,
+) -> list[int]:
     """Fail and re-queue the RUNNING trials whose worker is gone. Call it holding the gate; ``claiming``: the
-    worker about to claim its next trial, whose own RUNNING trials are lost. Returns their numbers."""
+    worker about to claim its next trial, whose own RUNNING trials are lost; ``running``: the study's RUNNING
+    trials if the caller has just read them. Returns their numbers."""
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)  # the heartbeat API
         if _has_heartbeat(study):
             optuna.storages.fail_stale_trials(study)  # other hosts: no heartbeat for grace_period
+            running = None  # it may have failed some: read again
         retry = optuna.storages.RetryHeartbeatStaleTrialCallback(max_retry=MAX_RETRY)
     recovered = []
-    for trial in study.get_trials(deepcopy=False, states=(RUNNING,)):
+    for trial in study.get_trials(deepcopy=False, states=(RUNNING,)) if running is None else running:
         worker = trial.user_attrs.get("worker")
         if worker is None:
             reason = "its worker stopped before recording itself"

@@ -16,9 +16,10 @@ from pipeline.objectives import ObjectiveModule
 from pipeline.objectives.training_space import lr_range
 from pipeline.pruners import explain_pruning
 from pipeline.run.checkpoints import Checkpoints, Resumed
+from pipeline.run.threads import ThreadPolicy
 from pipeline.seeds import torch_seed as trial_torch_seed
 from pipeline.training import Diverged, EarlyStopping, EpochResult, Training
-from pipeline.trial_states import TRAIN_LOSS, VAL_METRIC, store_epochs
+from pipeline.trial_states import TRAIN_LOSS, VAL_METRIC, store_attrs, store_epochs
 
 METRIC_ATTRS = {task: f"val_{key}" for task, key in METRIC_KEYS.items()}  # the trial user attr of its metric
 
@@ -45,7 +46,8 @@ class Objective:
     reads it (``pruners.MedianAccuracyPruner``); the trial's value stays the validation loss.
     ``early_stopping`` ends a trial whose validation loss stopped improving: COMPLETE, not pruned, with
     ``stopped_early`` (the epoch, from 1) and the reason in ``end_reason``. ``lr_range`` narrows the
-    learning rate's search range (training_space.lr_range).
+    learning rate's search range (training_space.lr_range). ``threads`` sets torch's threads for each
+    trial once its model is built (run/threads.py; None leaves them as they are); the count is recorded.
     """
 
     def __init__(
@@ -61,6 +63,7 @@ class Objective:
         report_metric: bool = False,
         early_stopping: EarlyStopping | None = None,
         lr_range: tuple[float, float] | None = None,
+        threads: ThreadPolicy | None = None,
     ) -> None:
         self.module = module
         self.data = data
@@ -72,12 +75,14 @@ class Objective:
         self.report_metric = report_metric
         self.early_stopping = early_stopping
         self.lr_range = lr_range
+        self.threads = threads
         self.last_history: list[EpochResult] = []
 
     def __call__(self, trial: optuna.Trial) -> float:
         saving = None if self.checkpoint_store is None else Checkpoints(self.checkpoint_store, self.checkpoints)
         self.last_history = history = []
         n_params = 0
+        threads = None
         resumed = stopped = None
         training = 0.0  # seconds building, training and evaluating the model; Optuna's calls not included
 
@@ -92,6 +97,7 @@ class Objective:
                 end_reason=reason,
                 task=self.data.task,
                 resumed=resumed,
+                threads=threads,
             )
             return reason
 
@@ -104,6 +110,10 @@ class Objective:
             model = self.module.build(params, self.data.input_shape, self.data.n_outputs)
             n_params = count_parameters(model)
             model = model.to(self.data.train.x.device)
+            if self.threads is not None:
+                threads = self.threads.set_for(
+                    model, self.data.input_shape, params.training.batch_size, self.data.train.x.device
+                )
             run = Training(model, self.data, params.training, epochs=self.epochs, seed=torch_seed)
             if saving is not None:
                 resumed = saving.restore(trial, run)
@@ -167,6 +177,7 @@ def record(
     end_reason: str | None = None,
     task: str = "classification",
     resumed: Resumed | None = None,
+    threads: int | None = None,
 ) -> None:
     """Store what a trial did: scalars as user attrs (the summary, notebooks and the dashboard read them),
     the training loss per epoch out of the dashboard's view (trial_states.store_epochs). The
@@ -177,6 +188,8 @@ def record(
         "epochs_run": len(history),
         "train_seconds": round(train_seconds, 4),
     }
+    if threads is not None:
+        attrs["threads"] = threads  # torch's intra-op threads it trained with
     if resumed is not None:
         attrs["resumed_from"] = resumed.to_attr()
         attrs["epochs_trained"] = len(history) - resumed.epochs
@@ -184,6 +197,8 @@ def record(
         attrs["end_reason"] = end_reason
         if end_reason.startswith("stopped early"):
             attrs["stopped_early"] = len(history)  # the last epoch trained, counted from 1
-    for key, value in attrs.items():
-        trial.set_user_attr(key, value)
-    store_epochs(trial, TRAIN_LOSS, [r.train_loss for r in history])
+    if isinstance(trial, optuna.Trial):
+        store_attrs(trial, attrs, {TRAIN_LOSS: [r.train_loss for r in history]})
+    else:  # a FixedTrial (tune trial --retrain): user attrs only
+        for key, value in attrs.items():
+            trial.set_user_attr(key, value)
