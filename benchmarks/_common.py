@@ -24,6 +24,7 @@ def seeds_and_trials(doc: str, *, pruner: bool = False) -> argparse.Namespace:
     parser.add_argument("--trials", type=int, default=20, help="finished trials per study (full: 100)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="folder for the JSON file")
     if pruner:
+        parser.add_argument("--study", default="digits_mlp", help="the study script (default: digits_mlp)")
         parser.add_argument(
             "--pruner", metavar="NAME:key=value,...", help="pruner to compare with none (default: the study's)"
         )

@@ -1,10 +1,11 @@
-"""MedianPruner vs no pruning on digits_mlp: same sampler (TPE), same seeds, same budget of finished trials.
+"""A study's pruner vs no pruning, live: same sampler (TPE), same seeds, same budget of finished trials.
 
 Reports the epochs consumed, the wall time, and the final best validation loss per seed, with the Wilcoxon
 signed-rank test on the paired seeds (does pruning cost quality?).
 
-    python benchmarks/pruning.py [--seeds N] [--trials N] [--pruner NAME:key=value] [--out DIR]
-    (full: --seeds 10 --trials 100; --pruner defaults to the study's own, e.g. successive_halving to try another)
+    python benchmarks/pruning.py [--study NAME] [--seeds N] [--trials N] [--pruner NAME:key=value] [--out DIR]
+    (full: --seeds 10 --trials 100; --study defaults to digits_mlp (its JSON: pruning.json; another study's:
+    pruning_<study>.json); --pruner to the study's own, e.g. successive_halving to try another)
 """
 
 from __future__ import annotations
@@ -36,7 +37,7 @@ def run(spec, folder: Path, name: str):
 
 def main() -> None:
     args = _common.seeds_and_trials(__doc__, pruner=True)
-    study = load_study_spec("digits_mlp")
+    study = load_study_spec(args.study)
     try:
         name, overrides = parse_pruner(args.pruner) if args.pruner else (study.pruner, study.pruner_settings)
         settings = pruner_settings(name, overrides, epochs=study.epochs)
@@ -66,7 +67,7 @@ def main() -> None:
     }
     figures["epochs_ratio"] = figures["epochs_consumed"]["none"] / figures["epochs_consumed"]["pruned"]
     figures["wall_ratio"] = figures["wall_s"]["none"] / figures["wall_s"]["pruned"]
-    print(f"digits_mlp, TPE, {args.seeds} paired seeds × {args.trials} finished trials × ≤{base.epochs} epochs")
+    print(f"{base.name}, TPE, {args.seeds} paired seeds × {args.trials} finished trials × ≤{base.epochs} epochs")
     for arm in ("pruned", "none"):
         label = base.pruner if arm == "pruned" else "none"
         print(
@@ -78,7 +79,7 @@ def main() -> None:
         f"  pruning uses {figures['epochs_ratio']:.2f}× fewer epochs, {figures['wall_ratio']:.2f}× less time; "
         f"final best Wilcoxon p = {p} (W/T/L {test['wins']}/{test['ties']}/{test['losses']})"
     )
-    _common.save("pruning", figures, out=args.out)
+    _common.save("pruning" if base.name == "digits_mlp" else f"pruning_{base.name}", figures, out=args.out)
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import inspect
+import warnings
 from typing import Any
 
 import numpy as np
@@ -52,22 +53,42 @@ class MedianAccuracyPruner(optuna.pruners.BasePruner):
         return [m[step] for m in map(val_metrics, complete) if step < len(m)]
 
 
+class PatientMedianPruner(optuna.pruners.PatientPruner):
+    """Optuna's PatientPruner around a MedianPruner: the median's verdict counts only once the trial's last
+    ``patience + 1`` losses are all worse (by more than ``min_delta``) than its best before them."""
+
+    def __init__(
+        self,
+        patience: int = 1,
+        min_delta: float = 0.0,
+        n_startup_trials: int = 5,
+        n_warmup_steps: int = 2,
+        interval_steps: int = 1,
+    ) -> None:
+        median = optuna.pruners.MedianPruner(n_startup_trials, n_warmup_steps, interval_steps)
+        super().__init__(median, patience, min_delta)
+
+
 PRUNERS: dict[str, type[optuna.pruners.BasePruner]] = {
     "median": optuna.pruners.MedianPruner,
     "median-accuracy": MedianAccuracyPruner,
     "none": optuna.pruners.NopPruner,
+    "patient": PatientMedianPruner,
     "percentile": optuna.pruners.PercentilePruner,
     "successive_halving": optuna.pruners.SuccessiveHalvingPruner,
     "hyperband": optuna.pruners.HyperbandPruner,
+    "wilcoxon": optuna.pruners.WilcoxonPruner,
 }
 # Written out so the stored settings say what ran. Steps are epochs (the objective reports step=epoch).
 DEFAULTS: dict[str, dict[str, Any]] = {
     "median": {"n_startup_trials": 5, "n_warmup_steps": 2, "interval_steps": 1},
     "median-accuracy": {"n_startup_trials": 5, "n_warmup_steps": 2, "interval_steps": 1},
     "none": {},
+    "patient": {"patience": 1, "min_delta": 0.0, "n_startup_trials": 5, "n_warmup_steps": 2, "interval_steps": 1},
     "percentile": {"percentile": 25.0, "n_startup_trials": 5, "n_warmup_steps": 2, "interval_steps": 1},
     "successive_halving": {"min_resource": 1, "reduction_factor": 3, "min_early_stopping_rate": 0},
     "hyperband": {"min_resource": 1, "reduction_factor": 3},  # max_resource: the study's epochs
+    "wilcoxon": {"p_threshold": 0.1, "n_startup_steps": 2},
 }
 
 # Settings whose type the signature's default does not show.
@@ -112,7 +133,9 @@ def _check_hyperband(settings: dict[str, Any]) -> None:
 
 def make_pruner(name: str, settings: dict[str, Any]) -> optuna.pruners.BasePruner:
     try:
-        return PRUNERS[name](**settings)
+        with warnings.catch_warnings():  # patient and wilcoxon are "experimental" in Optuna: known, and chosen
+            warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+            return PRUNERS[name](**settings)
     except (TypeError, ValueError) as exc:
         raise UsageError(f"bad setting for pruner {name!r}: {exc}") from None
 
@@ -120,7 +143,8 @@ def make_pruner(name: str, settings: dict[str, Any]) -> optuna.pruners.BasePrune
 def first_prunable_step(name: str, settings: dict[str, Any]) -> int:
     """The first step (epoch) at which pruner ``name`` can answer "prune": the end of its warmup.
     Median, median-accuracy and percentile pruners say no before ``n_warmup_steps`` whatever the other trials did."""
-    return int(settings.get("n_warmup_steps", 0)) if name in ("median", "median-accuracy", "percentile") else 0
+    warmed = ("median", "median-accuracy", "percentile", "patient")
+    return int(settings.get("n_warmup_steps", 0)) if name in warmed else 0
 
 
 def reads_metric(name: str) -> bool:

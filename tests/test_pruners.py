@@ -60,7 +60,7 @@ def test_before_its_first_prunable_step_a_pruner_never_prunes_even_a_hopeless_tr
 @pytest.mark.parametrize(
     "text, message",
     [
-        ("medain", r"unknown pruner 'medain' \(choose from: median, median-accuracy, none, percentile"),
+        ("medain", r"unknown pruner 'medain' \(choose from: median, median-accuracy, none, patient, percentile"),
         (
             "median:warmup=3",
             r"unknown setting 'warmup' for pruner 'median' \(allowed: n_startup_trials, n_warmup_steps",
@@ -174,3 +174,21 @@ def test_a_trial_pruned_on_accuracy_says_so_with_the_median():
 def test_bad_accuracy_pruner_settings_are_refused(bad):
     with pytest.raises(UsageError, match="pruner 'median-accuracy'"):
         pruner_settings(*parse_pruner(f"median-accuracy:{bad}"), epochs=5)
+
+
+def test_the_patient_median_pruner_waits_until_a_bad_trial_gets_worse():
+    study = optuna.create_study(
+        pruner=make_pruner(
+            "patient", pruner_settings("patient", {"n_startup_trials": 1, "n_warmup_steps": 0}, epochs=5)
+        )
+    )
+    good = study.ask()
+    for step, loss in enumerate([1.0, 0.8, 0.6, 0.4]):
+        good.report(loss, step)
+    study.tell(good, 0.4)
+    bad = study.ask()
+    decisions = []
+    for step, loss in enumerate([2.0, 1.9, 2.0, 2.1]):  # above the median throughout
+        bad.report(loss, step)
+        decisions.append(bad.should_prune())
+    assert decisions == [False, False, False, True]  # patience 1: once the last 2 epochs are all worse than before
