@@ -264,8 +264,8 @@ def build_parser(study: StudySpec | None = None) -> Parser:
         overrides.add_argument(
             "--pruner",
             metavar="NAME[:k=v,...]",
-            help="median (default), median-accuracy (our own: on validation accuracy), none, percentile, "
-            "successive_halving, hyperband; e.g. "
+            help="median (default), median-accuracy (our own: on validation accuracy), none, patient, percentile, "
+            "successive_halving, hyperband, wilcoxon; e.g. "
             "median:n_warmup_steps=3,n_startup_trials=5",
         )
         overrides.add_argument(
@@ -505,8 +505,16 @@ def dispatch(args: argparse.Namespace, study: StudySpec | None) -> None:
     elif args.command == "worker":
         worker_command(args, study)
     else:
-        spec = apply_overrides(study or load_study_spec(args.study), args)
-        run_command(spec, args, study_ref=_study_ref(args, study))
+        from pipeline.run.standby import call_off, start_standby
+
+        # The other workers start now: their seconds of imports pass while this process loads the study.
+        workers = 0 if getattr(args, "create_only", False) else getattr(args, "workers", 1) - 1
+        standby = start_standby(workers, preload=(TRIAL_VIEWS.partition(":")[0],))
+        try:
+            spec = apply_overrides(study or load_study_spec(args.study), args)
+            run_command(spec, args, study_ref=_study_ref(args, study), standby=standby)
+        finally:
+            call_off(standby)  # those that got no work (bad input, --create-only, a refused resume)
 
 
 def _study_ref(args: argparse.Namespace, study: StudySpec | None) -> str | None:
@@ -800,7 +808,9 @@ def apply_overrides(spec: StudySpec, args: argparse.Namespace) -> StudySpec:
     return dataclasses.replace(spec, **changes) if changes else spec
 
 
-def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | None) -> None:
+def run_command(
+    spec: StudySpec, args: argparse.Namespace, *, study_ref: str | None, standby: list | None = None
+) -> None:
     import optuna
 
     from pipeline.console import Progress
@@ -868,6 +878,7 @@ def run_command(spec: StudySpec, args: argparse.Namespace, *, study_ref: str | N
                 trial_views=TRIAL_VIEWS,
                 on_start=start,
                 on_trial=progress.trial,
+                standby=standby,
             )
     finally:
         progress.close()

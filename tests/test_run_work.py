@@ -1,8 +1,11 @@
 """The worker entry point: work described as JSON, rebuilt from the study script, checked against storage."""
 
 import json
+import os
 import subprocess
 import sys
+import time
+from pathlib import Path
 
 import optuna
 import pytest
@@ -68,3 +71,31 @@ def test_bad_json_is_one_line_and_exit_2():
     )
     assert done.returncode == 2 and done.stderr.startswith("error: bad work description")
     assert len(done.stderr.strip().splitlines()) == 1
+
+
+def test_a_standby_worker_takes_its_work_from_stdin_and_ends_quietly_when_called_off(tmp_path):
+    standby = [sys.executable, "-m", "pipeline.run.work", "-"]
+    called_off = subprocess.run(standby, cwd=REPO, input="", capture_output=True, text=True, timeout=120)
+    assert (called_off.returncode, called_off.stdout, called_off.stderr) == (0, "", "")
+    bad = subprocess.run(standby, cwd=REPO, input='{"study": "x"}\n', capture_output=True, text=True, timeout=120)
+    assert bad.returncode == 2 and bad.stderr.startswith("error: bad work description")
+
+
+@pytest.mark.slow
+def test_standby_workers_of_a_refused_run_are_stopped_with_it(tmp_path):
+    """--workers starts the others before it checks anything: a run refused for bad input leaves none behind."""
+    parent = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "compare", "no_such_study", "--workers", "3"],
+        cwd=tmp_path,
+        env={**os.environ, "PYTHONPATH": str(REPO)},
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    children, deadline = [], time.monotonic() + 30
+    while len(children) < 2 and parent.poll() is None and time.monotonic() < deadline:
+        children = [int(p) for p in Path(f"/proc/{parent.pid}/task/{parent.pid}/children").read_text().split()]
+        time.sleep(0.01)
+    assert len(children) == 2  # on standby, importing, before the study name was even looked up
+    _, err = parent.communicate(timeout=120)
+    assert parent.returncode == 2 and err.startswith("error: ") and len(err.strip().splitlines()) == 1
+    assert not [pid for pid in children if Path(f"/proc/{pid}").exists()]  # killed and reaped, not orphaned

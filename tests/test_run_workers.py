@@ -150,10 +150,8 @@ def test_four_workers_on_a_fresh_file_finish_exactly_the_budget(tmp_path, filena
         assert count(trials, STATES.COMPLETE, STATES.PRUNED) == 5, name
         assert count(trials, STATES.RUNNING, STATES.FAIL, STATES.WAITING) == 0, name
         assert no_repeated_params(trials), name  # every trial draws from its own stream, whichever worker runs it
-        by_parent = [t for t in trials if t.user_attrs["worker"]["pid"] == parent.pid]
-        assert by_parent and all(
-            t.user_attrs["worker"]["index"] == 0 for t in by_parent
-        )  # it works while the others start
+        workers = {(t.user_attrs["worker"]["index"], t.user_attrs["worker"]["pid"]) for t in trials}
+        assert all((index == 0) == (pid == parent.pid) for index, pid in workers)  # the parent is worker 0
 
 
 def test_independent_processes_started_together_on_a_new_file_do_not_race(tmp_path):

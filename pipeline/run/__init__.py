@@ -9,9 +9,19 @@ sort its outcome; in one process or in worker processes, surviving kills and sig
 - ``recovery``: trials left RUNNING by a dead worker are failed and retried;
 - ``claim``: the gate taken and released around creating (and sampling) one trial;
 - ``workers``: ``--workers N`` on one machine: start, supervise, read progress;
-- ``work``: the worker entry point (``python -m pipeline.run.work``) and its serialisable description.
+- ``work``: the worker entry point (``python -m pipeline.run.work``) and its serialisable description;
+- ``standby``: worker processes started before anything else, so their start-up overlaps the parent's;
+- ``threads``: how many torch threads each trial trains with.
+
+The names below load the driver (and torch) when first used, so the light modules here stay light.
 """
 
-from pipeline.run.driver import ArmProgress, RunOptions, prepare, run_arms, run_worker
-
 __all__ = ["ArmProgress", "RunOptions", "prepare", "run_arms", "run_worker"]
+
+
+def __getattr__(name: str):
+    if name in __all__:
+        from pipeline.run import driver
+
+        return getattr(driver, name)
+    raise AttributeError(f"module 'pipeline.run' has no attribute {name!r}")

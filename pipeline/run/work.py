@@ -1,6 +1,10 @@
 """The worker entry point: ``python -m pipeline.run.work DESCRIPTION`` runs trials described by a JSON
 :class:`Work` — which study script, its overrides, which arms, which storage — until every budget is met.
 
+``python -m pipeline.run.work - [MODULE ...]`` starts on standby (run/standby.py starts these first, before
+the parent prepares anything): it loads what every trial needs (:func:`warm_up`, MODULEs included), then reads
+its description from stdin, one line. End of input without one means the run was called off: it exits 0 without a word.
+
 A worker rebuilds the study spec from the script and the overrides, then checks it against the
 configuration stored on the studies before it runs anything: a worker whose description differs from
 what the studies were created with is refused, with the difference named.
@@ -145,16 +149,38 @@ def _resolve(name: str | None):
     return getattr(importlib.import_module(module), attr)
 
 
+def warm_up(modules: list[str]) -> None:
+    """Import what a worker's first trial would otherwise wait for: the driver, the storage layer, ``modules``
+    (the trial views the parent will name), and torch's optimizer machinery (torch loads its compiler stack
+    at the first optimizer, ~1 s)."""
+    import optuna.storages._rdb.storage  # noqa: F401  (SQLAlchemy's models and Alembic)
+    import torch
+
+    import pipeline.run.driver  # noqa: F401
+
+    for module in modules:
+        importlib.import_module(module)
+    torch.optim.SGD(torch.nn.Linear(1, 1).parameters(), lr=0.1)
+
+
 def main(argv: list[str] | None = None) -> None:
     argv = sys.argv[1:] if argv is None else argv
-    if len(argv) != 1:
+    if not argv or (len(argv) > 1 and argv[0] != "-"):
         print(
-            "usage: python -m pipeline.run.work DESCRIPTION_JSON (written by 'tune compare --workers')", file=sys.stderr
+            "usage: python -m pipeline.run.work DESCRIPTION_JSON | - [MODULE ...] (as 'tune compare --workers' runs)",
+            file=sys.stderr,
         )
         raise SystemExit(2)
 
     def run() -> None:
-        work = Work.from_json(argv[0])
+        text = argv[0]
+        if text == "-":
+            end_with_parent(os.getppid())
+            warm_up(argv[1:])
+            text = sys.stdin.readline()
+            if not text.strip():
+                return  # called off: the parent stopped before it had work for us
+        work = Work.from_json(text)
         end_with_parent(work.parent)
         run_work(work)
 

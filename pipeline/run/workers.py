@@ -1,8 +1,10 @@
 """Parallel workers on one machine: N processes share a comparison's studies through its storage.
 
-The parent creates every study first (driver.prepare), then starts ``python -m pipeline.run.work WORK``
-(run/work.py) N − 1 times — each its own process group, so a Ctrl-C reaches the parent only — and runs trials itself as
-worker 0 while they start (a new process spends seconds importing torch before its first trial). Between
+The other N − 1 workers start first, on standby (:func:`start_standby`, ``python -m pipeline.run.work -``):
+a new process spends seconds importing torch and the rest before its first trial, and they spend them while
+the parent loads the study script and its data and creates every study (driver.prepare) — each its own
+process group, so a Ctrl-C reaches the parent only. Then the parent hands each its work (one JSON line on
+its stdin; run/work.py) and runs trials itself as worker 0. Between
 its trials, and after its last, it reads progress from the storage and watches the others; SIGINT and
 SIGTERM stop its own trial and are forwarded to them. A worker killed outright (kill -9) is survivable:
 the others fail its trial and retry its parameters (recovery.py); a worker that stops on an error stops
@@ -14,7 +16,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import sys
 import time
 from collections.abc import Callable, Iterable
 
@@ -24,6 +25,7 @@ import torch
 from pipeline.config import Arm, StudySpec
 from pipeline.errors import RunStopped, Terminated
 from pipeline.run.driver import ArmProgress, RunOptions, best_value, prepare, run_worker
+from pipeline.run.standby import call_off, hand_over, start_standby
 from pipeline.run.work import Work
 from pipeline.trial_states import FINISHED
 
@@ -41,16 +43,24 @@ def run_parallel(
     trial_views: str | None = None,
     on_start: Callable[[int], None] = lambda remaining: None,
     on_trial: Callable[[ArmProgress], None] = lambda progress: None,
+    standby: list[subprocess.Popen] | None = None,
 ) -> list[str]:
     """Run the arms in ``workers`` processes, this one included; returns warnings (e.g. a worker that was killed).
 
     ``study_ref`` is how a worker finds the study script (a name or a path); ``trial_views`` names the
     ``module:function`` the workers wrap their objectives with (``options.trial_views`` is this process's).
+    ``standby``: workers started earlier with :func:`start_standby` (more are started if they are fewer).
     """
-    raw, remaining = prepare(spec, arms, options)
+    standby = list(standby or [])
+    standby += start_standby(workers - 1 - len(standby))
+    try:
+        raw, remaining = prepare(spec, arms, options)
+    except BaseException:
+        call_off(standby)
+        raise
     on_start(sum(remaining.values()))
 
-    def argv(index: int) -> list[str]:
+    def description(index: int) -> str:
         work = Work.describe(
             study_ref,
             spec,
@@ -67,9 +77,11 @@ def run_parallel(
             timeout=options.timeout,
             checkpoints=options.checkpoints,
         )
-        return [sys.executable, "-m", "pipeline.run.work", work.to_json()]
+        return work.to_json()
 
-    processes = {i: subprocess.Popen(argv(i), start_new_session=True) for i in range(1, workers)}
+    processes = dict(zip(range(1, workers), standby, strict=True))
+    for i, process in processes.items():
+        hand_over(process, description(i))
     progress = StorageProgress(spec, arms, options, on_trial)
     received: list[int] = []
 
