@@ -41,6 +41,9 @@ bench: install postgres
 	$(BIN)/python benchmarks/overhead.py --trials 30
 	$(BIN)/python benchmarks/sampler_efficiency.py --seeds 3 --trials 20
 	$(BIN)/python benchmarks/pruning.py --seeds 3 --trials 20
+	$(BIN)/python benchmarks/pruner_search.py --seeds 3 --trials 20
+	$(BIN)/python benchmarks/contention.py --trials 4
+	$(BIN)/python benchmarks/gpu.py
 	$(BIN)/python benchmarks/parallel.py --trials 30
 	$(BIN)/python benchmarks/dashboard_views.py
 	$(BIN)/python benchmarks/startup.py

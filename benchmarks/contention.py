@@ -9,19 +9,21 @@ two thread policies, side by side in this one run:
 - **ours**: threads chosen per trial (run/threads.py) and ``OMP_WAIT_POLICY=PASSIVE``.
 
 The competitor is a process this script starts: a PyTorch matrix-multiply loop with torch's defaults (every
-core), as another user's training would run. Ratios are wall times over the same policy's time alone.
+core), as another user's training would run. Ratios are wall times over the same policy's time alone: the
+median of ``--repeats`` runs alone, the two policies taking turns (a single run varies by a few percent).
 Targets: two at once ≤ 1.3× each; beside the competitor ≤ 2.5×; ours alone no slower than today's alone.
 
 ``--probe`` also times one training step of MLPs of growing width on one thread and on every core: where a
 second thread starts to pay (run/threads.PARALLEL_FROM).
 
-    python benchmarks/contention.py [--trials N] [--probe] [--out DIR]      (full: --trials 10)
+    python benchmarks/contention.py [--trials N] [--repeats N] [--probe] [--out DIR]      (full: --trials 10)
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -121,18 +123,24 @@ def probe() -> list[dict]:
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--trials", type=int, default=4, help="trials of the one-seed comparison (full: 10)")
+    parser.add_argument("--repeats", type=int, default=3, help="runs alone per policy, taking turns (median)")
     parser.add_argument("--probe", action="store_true", help="also time a training step on 1 thread vs every core")
     parser.add_argument("--out", type=Path, default=_common.RESULTS, help="folder for the JSON file")
     args = parser.parse_args()
     figures = {"command": f"tune compare digits_mlp --trials {args.trials} --seeds 1", "policies": {}}
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        alone_runs = {policy: [] for policy in POLICIES}
+        for _ in range(args.repeats):
+            for policy in POLICIES:
+                alone_runs[policy].append(run_at_once(folder, args.trials, policy, 1)[0])
         for policy in POLICIES:
-            alone = run_at_once(folder, args.trials, policy, 1)[0]
+            alone = statistics.median(alone_runs[policy])
             two = run_at_once(folder, args.trials, policy, 2)
             beside = beside_competitor(folder, args.trials, policy)
             figures["policies"][policy] = {
                 "alone_s": alone,
+                "alone_runs_s": alone_runs[policy],
                 "two_at_once_s": two,
                 "beside_competitor_s": beside,
                 "two_at_once_ratio": max(two) / alone,

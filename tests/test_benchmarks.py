@@ -19,16 +19,22 @@ TINY = {
     "dashboard_views": ["4"],
     "startup": ["--runs", "1"],
     "postgres": ["--trials", "2"],  # a throwaway server of its own, from Debian's postgresql
+    "pruner_search": ["--seeds", "2", "--trials", "3", "--live", "median:n_warmup_steps=2"],
+    "contention": ["--trials", "1", "--repeats", "1"],
+    "gpu": ["--device", "cpu", "--images", "300", "--epochs", "1"],  # the CUDA path's code, on the CPU
 }
 KEYS = {
     "data_loading": {"dataloader_s_per_epoch", "pipeline_s_per_epoch", "speedup"},
-    "overhead": {"study", "bookkeeping_ms_per_trial"},
+    "overhead": {"storages", "study", "bookkeeping_ms_per_trial"},
     "sampler_efficiency": {"speedup_trials", "wilcoxon", "final_best"},
     "pruning": {"epochs_consumed", "wall_s", "final_best_median", "wilcoxon_p"},
     "parallel": {"sqlite", "journal"},
     "dashboard_views": {"views_ms_per_trial", "drawing_ms"},
     "startup": {"seconds", "speedup_over_imports"},
     "postgres": {"bookkeeping_ms_per_trial", "workers"},
+    "pruner_search": {"studies"},
+    "contention": {"policies", "targets"},
+    "gpu": {"dataloader_s_per_epoch", "resident_s_per_epoch", "speedup"},
 }
 
 
