@@ -81,6 +81,11 @@ def _file_fault(exc: BaseException) -> str | None:
     return None
 
 
+def exit_now(code: int) -> None:
+    """Exit at once with ``code``, everything being committed (see :func:`_exit_now`)."""
+    _exit_now(code)
+
+
 def _exit_now(code: int) -> None:
     """Stopped by a signal, exit at once: everything is committed, and the interpreter's own shutdown (torch's
     modules, garbage collection) would keep the user waiting another second or two. Not in an interactive

@@ -26,7 +26,7 @@ from typing import Any
 
 from pipeline.config import Arm, StudySpec, with_overrides
 from pipeline.errors import UsageError
-from pipeline.exits import run_or_exit
+from pipeline.exits import exit_now, run_or_exit
 from pipeline.storage import Storage
 
 
@@ -185,6 +185,7 @@ def main(argv: list[str] | None = None) -> None:
         run_work(work)
 
     run_or_exit(run, say_stopped=False)  # the parent says it once
+    exit_now(0)  # every trial is committed: skip the interpreter's shutdown of torch, which the parent waits for
 
 
 def end_with_parent(parent: int) -> None:

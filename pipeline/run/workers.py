@@ -16,7 +16,6 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
-import time
 from collections.abc import Callable, Iterable
 
 import optuna
@@ -151,7 +150,12 @@ def _supervise(processes: list[subprocess.Popen], received: list[int], progress:
                 if p.poll() is None:
                     p.send_signal(signal.SIGTERM)
         progress.poll()
-        time.sleep(POLL_S)
+        alive = [p for p in processes if p.poll() is None]
+        if alive:  # back at once when it exits: the summary waits for the last worker
+            try:
+                alive[0].wait(timeout=POLL_S)
+            except subprocess.TimeoutExpired:
+                pass
     progress.poll()
     return [p.returncode for p in processes]
 
