@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import dataclasses
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -15,6 +16,12 @@ from pipeline.run.driver import RunOptions, run_arms
 from pipeline.study_scripts import load_study_spec
 
 REPO = Path(__file__).resolve().parent.parent
+
+# A suite started in the background by a non-interactive shell (nohup, cron, `cmd &`) inherits SIGINT
+# ignored, and so would every process it starts: the Ctrl-C tests would then send a signal nobody hears.
+# With a handler here, the processes they start get the default again (Python turns it into Ctrl-C).
+if signal.getsignal(signal.SIGINT) is signal.SIG_IGN:
+    signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def sqlite_url(path: Path) -> str:
