@@ -31,8 +31,8 @@ def store_attrs(trial: optuna.Trial, user: dict[str, Any], system: dict[str, Any
 
     On a database (SQLite, PostgreSQL) they are written in one transaction: Optuna commits each
     ``set_user_attr`` on its own, and on SQLite every commit is a round trip of a few milliseconds. Elsewhere
-    (the journal file appends one record per attr anyway, memory) one call each. All or nothing either way
-    for a reader: the trial's end (``tell``) comes after.
+    (the journal file appends one record per attr anyway, memory) one call each. Readers count a trial once it
+    has ended, and its end (``tell``) comes after.
     """
     system = system or {}
     backend = getattr(trial.storage, "_backend", trial.storage)  # Optuna wraps an RDBStorage in a cache

@@ -123,8 +123,10 @@ class ThreadPolicy:
 
     def set_for(self, model: nn.Module, input_shape: tuple[int, ...], batch_size: int, device: torch.device) -> int:
         """Set torch's threads for training ``model`` on batches of ``batch_size``; returns the count."""
-        if device.type != "cpu":  # the GPU does the work; one thread feeds it
-            threads = self.fixed or 1
+        if self.fixed is not None:
+            threads = self.fixed
+        elif device.type != "cpu":  # the GPU does the work; one thread feeds it
+            threads = 1
         else:
             threads = self.choose(multiply_adds(model, input_shape, device) * batch_size)
         if torch.get_num_threads() != threads:
