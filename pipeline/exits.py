@@ -45,7 +45,7 @@ def run_or_exit(command: Callable[[], None], *, say_stopped: bool = True) -> Non
         code, name = (EXIT_TERMINATED, "SIGTERM") if isinstance(exc, Terminated) else (EXIT_INTERRUPTED, "Ctrl-C")
         if say_stopped:
             _say(f"\nstopped by {name}: {STOPPED}" if _wrote_anything() else f"\n{NOTHING_WRITTEN.format(name)}")
-        _exit_now(code)
+        exit_now(code)
         raise SystemExit(code) from None
     except TrialCrashed as exc:
         traceback.print_exception(exc.__cause__)  # a bug in the objective: show where
@@ -82,14 +82,9 @@ def _file_fault(exc: BaseException) -> str | None:
 
 
 def exit_now(code: int) -> None:
-    """Exit at once with ``code``, everything being committed (see :func:`_exit_now`)."""
-    _exit_now(code)
-
-
-def _exit_now(code: int) -> None:
-    """Stopped by a signal, exit at once: everything is committed, and the interpreter's own shutdown (torch's
-    modules, garbage collection) would keep the user waiting another second or two. Not in an interactive
-    session (Jupyter, ``python -i``), which must live on."""
+    """Exit at once (stopped by a signal, or a worker done): everything is committed, and the interpreter's own
+    shutdown (torch's modules, garbage collection) would keep the user waiting another second or two. Not in an
+    interactive session (Jupyter, ``python -i``), which must live on."""
     if sys.flags.interactive or hasattr(sys, "ps1") or "ipykernel" in sys.modules:
         return
     sys.stdout.flush()
@@ -127,5 +122,28 @@ def signals_deferred() -> Iterator[None]:
         signal.raise_signal(caught[0])  # now, with the handler that was there: raises, or ends the process
 
 
+_terminated = False  # a SIGTERM arrived (see raise_if_terminated)
+
+
 def _raise_terminated(signum, frame) -> None:
+    global _terminated
+    _terminated = True
     raise Terminated()
+
+
+def raise_if_terminated() -> None:
+    """Raise ``Terminated`` again if a SIGTERM arrived whose exception was lost: one raised while a garbage
+    collector callback runs (SQLAlchemy has some) is only reported by Python, and the process would go on.
+    Called at safe points (after each epoch)."""
+    if _terminated:
+        raise Terminated()
+
+
+def _quiet_when_stopping(unraisable) -> None:
+    """The report Python prints for a lost exception, minus the lost SIGTERM or Ctrl-C: that one is raised
+    again at the next safe point, and its traceback would only alarm."""
+    if not isinstance(unraisable.exc_value, KeyboardInterrupt):
+        _report_unraisable(unraisable)
+
+
+_report_unraisable, sys.unraisablehook = sys.unraisablehook, _quiet_when_stopping

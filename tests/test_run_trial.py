@@ -209,3 +209,31 @@ def test_a_trials_results_are_stored_together_in_one_commit_on_sqlite(tmp_path, 
     assert train_losses(stored) == [0.5, 0.4, 0.3]
     if kind == "sqlite":
         assert writes == 1  # Optuna's set_user_attr commits once per attr: three here
+
+
+def test_a_sigterm_lost_in_a_garbage_collector_callback_is_raised_at_the_next_epoch(tiny_data):
+    """Python only reports an exception raised while a weakref callback runs; the trial must still stop."""
+    import os
+    import signal
+    import weakref
+
+    from pipeline import exits
+    from pipeline.errors import Terminated
+
+    class Thing:
+        pass
+
+    previous = signal.signal(signal.SIGTERM, exits._raise_terminated)
+    try:
+        thing = Thing()
+        ref = weakref.ref(thing, lambda _: os.kill(os.getpid(), signal.SIGTERM) or sum(range(1000)))
+        del thing  # the callback runs, the signal's Terminated is raised inside it and lost
+        assert ref() is None
+        study = study_with()
+        study.enqueue_trial(ADAM)
+        with pytest.raises(Terminated):
+            study.optimize(Objective(mlp, tiny_data, epochs=3, seed=0), n_trials=1)
+        assert study.trials[0].user_attrs["epochs_run"] == 1  # stopped after the epoch it was in
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        exits._terminated = False

@@ -11,6 +11,7 @@ from optuna.artifacts import FileSystemArtifactStore
 from pipeline.data import Splits
 from pipeline.data.sources import METRIC_KEYS
 from pipeline.errors import Terminated, TrialFailed
+from pipeline.exits import raise_if_terminated
 from pipeline.models import count_parameters
 from pipeline.objectives import ObjectiveModule
 from pipeline.objectives.training_space import lr_range
@@ -122,6 +123,7 @@ class Objective:
                 for result in history:  # the restored epochs, so the pruner and the curves see the whole trial
                     trial.report(result.val_loss, step=result.epoch)
             for result in run:
+                raise_if_terminated()  # a SIGTERM whose exception a garbage collector callback swallowed
                 training += time.perf_counter() - start
                 if saving is not None:  # before the report: a process killed while reporting has this epoch saved
                     saving.after_epoch(trial, run, result.seconds)
